@@ -1,0 +1,147 @@
+"""Org-unit endpoints under /api/v1/units, all scoped like the pages."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from renkou.core import actions, queries
+from renkou.core.filters import UnitFilters
+from renkou.core.models import OrgUnit, OrgUnitChange
+
+router = Router(tags=["units"])
+
+
+class UnitOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    level: int
+    parent_id: int | None
+    opened_on: datetime.date
+    closed_on: datetime.date | None
+
+
+class UnitIn(Schema):
+    parent_id: int
+    code: str = Field(..., max_length=15)
+    name: str = Field(..., max_length=100)
+    kind: str
+    opened_on: datetime.date | None = None
+    reason: str = ""
+
+
+class UnitPatch(Schema):
+    name: str | None = Field(None, max_length=100)
+    effective_on: datetime.date | None = None
+    reason: str = ""
+
+
+class MoveIn(Schema):
+    parent_id: int
+    effective_on: datetime.date | None = None
+    reason: str = ""
+
+
+class CloseIn(Schema):
+    closed_on: datetime.date | None = None
+    reason: str = ""
+
+
+class ChangeOut(Schema):
+    id: int
+    change_type: str
+    effective_on: datetime.date
+    before: dict
+    after: dict
+    related_unit_id: int | None
+    reason: str
+
+
+class MeOut(Schema):
+    username: str
+    role: str
+    units: list[UnitOut]
+
+
+@router.get("/me", response=MeOut, tags=["accounts"])
+def me(request: HttpRequest):
+    user = request.user
+    return {
+        "username": user.username,
+        "role": user.role,
+        "units": list(queries.root_units_for(user)),
+    }
+
+
+@router.get("/units", response=list[UnitOut])
+@paginate(PageNumberPagination, page_size=100)
+def list_units(request: HttpRequest, filters: Query[UnitFilters]):
+    return filters.filter(queries.units_visible_to(request.user)).order_by("path")
+
+
+@router.get("/units/{unit_id}", response=UnitOut)
+def get_unit(request: HttpRequest, unit_id: int):
+    return queries.get_unit_for(request.user, unit_id)
+
+
+@router.post("/units", response={201: UnitOut})
+def create_unit(request: HttpRequest, payload: UnitIn):
+    parent = queries.get_unit_for(request.user, payload.parent_id)
+    unit = actions.create_unit(
+        actor=request.user,
+        parent=parent,
+        code=payload.code,
+        name=payload.name,
+        kind=payload.kind,
+        opened_on=payload.opened_on,
+        reason=payload.reason,
+    )
+    return 201, unit
+
+
+@router.patch("/units/{unit_id}", response=UnitOut)
+def rename_unit(request: HttpRequest, unit_id: int, payload: UnitPatch):
+    unit = queries.get_unit_for(request.user, unit_id)
+    actions.require_perm(request.user, "change_orgunit")
+    if payload.name is not None:
+        unit = actions.rename_unit(
+            actor=request.user,
+            unit=unit,
+            name=payload.name,
+            effective_on=payload.effective_on,
+            reason=payload.reason,
+        )
+    return unit
+
+
+@router.post("/units/{unit_id}/move", response=UnitOut)
+def move_unit(request: HttpRequest, unit_id: int, payload: MoveIn):
+    unit = queries.get_unit_for(request.user, unit_id)
+    actions.require_perm(request.user, "restructure_orgunit")
+    new_parent = queries.get_unit_for(request.user, payload.parent_id)
+    return actions.move_unit(
+        actor=request.user,
+        unit=unit,
+        new_parent=new_parent,
+        effective_on=payload.effective_on,
+        reason=payload.reason,
+    )
+
+
+@router.post("/units/{unit_id}/close", response=UnitOut)
+def close_unit(request: HttpRequest, unit_id: int, payload: CloseIn):
+    unit = queries.get_unit_for(request.user, unit_id)
+    return actions.close_unit(
+        actor=request.user, unit=unit, closed_on=payload.closed_on, reason=payload.reason
+    )
+
+
+@router.get("/units/{unit_id}/changes", response=list[ChangeOut])
+def unit_changes(request: HttpRequest, unit_id: int) -> list[OrgUnitChange]:
+    unit: OrgUnit = queries.get_unit_for(request.user, unit_id)
+    return list(unit.changes.order_by("effective_on", "id"))

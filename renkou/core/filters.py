@@ -1,0 +1,34 @@
+"""One filter set for org units, used by the unit pages and the API alike."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from ninja import FilterSchema
+
+from renkou.core.models import OrgUnit
+
+
+class UnitFilters(FilterSchema):
+    kind: str | None = None
+    level: int | None = None
+    parent: int | None = None
+    code_prefix: str | None = None
+    q: str | None = None
+    include_closed: bool = False
+
+    def filter(self, queryset: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
+        if self.kind:
+            queryset = queryset.filter(kind=self.kind)
+        if self.level:
+            queryset = queryset.filter(level=self.level)
+        if self.parent:
+            queryset = queryset.filter(parent_id=self.parent)
+        if self.code_prefix:
+            queryset = queryset.filter(
+                code__gte=self.code_prefix, code__lt=self.code_prefix + "\U0010ffff"
+            )
+        if self.q:
+            queryset = queryset.filter(Q(name__contains=self.q) | Q(code=self.q))
+        if not self.include_closed:
+            queryset = queryset.filter(closed_on__isnull=True)
+        return queryset

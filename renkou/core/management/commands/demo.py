@@ -1,0 +1,36 @@
+"""`renkou demo`: load the demo district into an empty database and print its logins."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.table import Table
+
+from renkou.core import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo district and accounts into an empty database (演示数据)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (and succeed) when the database has data",
+        )
+
+    def handle(self, *args, if_empty: bool = False, **options):
+        if not demo.database_is_empty():
+            if if_empty:
+                self.stdout.write("数据库已有数据，跳过演示数据 / database not empty, demo skipped")
+                return
+            raise CommandError("数据库不是空的 / the database is not empty")
+        logins = demo.load_demo()
+        table = Table(title="演示账号 / demo logins")
+        for column in ("用户名 username", "角色 role", "单位 unit", "密码 password / API token"):
+            table.add_column(column)
+        for login in logins:
+            table.add_row(
+                login.username, login.role, login.unit, login.password or f"Bearer {login.token}"
+            )
+        Console(file=self.stdout, width=140).print(table)

@@ -1,0 +1,53 @@
+"""Response headers for personal data, and the second factor where it is mandatory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+# Paths a signed-in user may reach before passing the second factor.
+_SECOND_FACTOR_OPEN = ("/accounts/", "/static/", "/i18n/", "/healthz")
+
+
+class SecurityHeadersMiddleware:
+    """`no-store` on everything dynamic (pages carry personal data), CSP without inline script."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+        response.setdefault("Content-Security-Policy", settings.RENKOU_CSP)
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response
+
+
+class SecondFactorMiddleware:
+    """With RENKOU_REQUIRE_SECOND_FACTOR, a session must pass TOTP before anything else."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._must_verify(request):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "second factor required"}, status=401)
+            return redirect(f"{reverse('otp-verify')}?next={request.path}")
+        return self.get_response(request)
+
+    @staticmethod
+    def _must_verify(request: HttpRequest) -> bool:
+        if not settings.RENKOU_REQUIRE_SECOND_FACTOR:
+            return False
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return False
+        if request.path.startswith("/api/") and "HTTP_AUTHORIZATION" in request.META:
+            return False  # token-authenticated feed accounts have no session to verify
+        return not request.path.startswith(_SECOND_FACTOR_OPEN)

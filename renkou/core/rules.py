@@ -1,0 +1,57 @@
+"""Pure rules of the core app: what each role may do, and where a role's staff may sit."""
+
+from __future__ import annotations
+
+from renkou.lib.divisions import KIND_LEVEL, LEVEL_KINDS
+
+__all__ = ["KIND_LEVEL", "LEVEL_KINDS", "ROLE_PERMISSIONS", "ROLE_UNIT_LEVELS", "permissions_for"]
+
+# Permission codenames (app label "core") granted to each role. District-wide roles sit on the
+# district; they still see only their own district's subtree.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "district_admin": frozenset(
+        {
+            "view_orgunit",
+            "change_orgunit",
+            "add_orgunit",
+            "restructure_orgunit",
+            "import_orgunit",
+            "manage_staff",
+            "view_user",
+            "reveal_id_number",
+            "view_audit",
+        }
+    ),
+    "district_staff": frozenset({"view_orgunit", "view_user", "reveal_id_number"}),
+    "township_staff": frozenset(
+        {"view_orgunit", "change_orgunit", "add_orgunit", "view_user", "reveal_id_number"}
+    ),
+    "grid_worker": frozenset({"view_orgunit", "view_user"}),
+    "feed_account": frozenset({"view_orgunit"}),
+    "auditor": frozenset({"view_orgunit", "view_user", "view_audit"}),
+}
+
+# Roles whose accounts may use the web pages; a feed account is API only.
+WEB_ROLES = frozenset(ROLE_PERMISSIONS) - {"feed_account"}
+
+ROLE_UNIT_LEVELS: dict[str, frozenset[int]] = {
+    "district_admin": frozenset({1}),
+    "district_staff": frozenset({1}),
+    "township_staff": frozenset({2}),
+    "grid_worker": frozenset({3, 4}),
+    "feed_account": frozenset({1}),
+    "auditor": frozenset({1, 2}),
+}
+
+
+def permissions_for(role: str) -> frozenset[str]:
+    return ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def role_may_sit_at(role: str, level: int) -> bool:
+    return level in ROLE_UNIT_LEVELS.get(role, frozenset())
+
+
+def path_segment(pk: int) -> str:
+    """Fixed width keeps sibling paths the same length, so prefix order is tree order."""
+    return f"{pk:07d}."

@@ -1,0 +1,1 @@
+"""Pure helper libraries shared by the importers, views and CLI (no Django imports)."""

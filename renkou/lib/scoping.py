@@ -1,0 +1,112 @@
+"""The one scoping mechanism: a user sees the records of their assigned units and subtrees.
+
+Every unit-owned model names the path of its unit in `scope_path_field` (for example
+`"unit__path"`, or `"path"` on OrgUnit itself). `scope(queryset, user)` filters any such
+queryset; views, API handlers, exports and background jobs all call it (through each app's
+queries.py). An out-of-scope record is indistinguishable from a missing one: `get_in_scope`
+raises Http404 for both, so existence never leaks.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import connection
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from renkou.core.models import User
+
+M = TypeVar("M", bound=Model)
+
+# Above every character a path can hold; makes a prefix into a half-open range.
+_RANGE_END = "\U0010ffff"
+
+
+class OutOfScope(Http404):
+    """Raised for records outside the user's units; answers 404 exactly like a missing one."""
+
+
+def prefix_q(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, in the form each database can answer from an index.
+
+    SQLite compiles `startswith` to LIKE … ESCAPE, which cannot use a normal index (a full
+    scan; see PERFORMANCE.md), but a range can. PostgreSQL's non-C collations do not order
+    strings byte-wise, so there the pattern-ops index behind `startswith` is the right one.
+    """
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + _RANGE_END})
+    return Q(**{f"{field}__startswith": prefix})
+
+
+def unit_paths(user: User, *, on: datetime.date | None = None) -> list[str]:
+    """Paths of the units the user is assigned to today, without nested duplicates."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cache_key = "_renkou_unit_paths"
+    if on is None and hasattr(user, cache_key):
+        return getattr(user, cache_key)
+    from renkou.core.models import Assignment
+
+    day = on or datetime.date.today()
+    paths = sorted(
+        Assignment.objects.filter(user=user, since__lte=day)
+        .filter(Q(until__isnull=True) | Q(until__gte=day))
+        .values_list("unit__path", flat=True)
+    )
+    roots: list[str] = []
+    for path in paths:
+        if not any(path.startswith(root) for root in roots):
+            roots.append(path)
+    if on is None:
+        setattr(user, cache_key, roots)
+    return roots
+
+
+def forget_unit_paths(user: User) -> None:
+    """Drop the per-request cache after the user's assignments change."""
+    user.__dict__.pop("_renkou_unit_paths", None)
+
+
+def sees_everything(user: User) -> bool:
+    return bool(getattr(user, "is_superuser", False) and user.is_active)
+
+
+def scope_q(user: User, path_field: str) -> Q | None:
+    """The filter for records whose unit path is `path_field`; None means no filter at all."""
+    if sees_everything(user):
+        return None
+    paths = unit_paths(user)
+    if not paths:
+        return Q(pk__in=[])
+    condition = Q()
+    for path in paths:
+        condition |= prefix_q(path_field, path)
+    return condition
+
+
+def scope(queryset: QuerySet[M], user: User) -> QuerySet[M]:
+    """Only the records of `queryset` that lie in the user's units and their subtrees."""
+    path_field = getattr(queryset.model, "scope_path_field", None)
+    if path_field is None:
+        raise TypeError(f"{queryset.model.__name__} declares no scope_path_field")
+    condition = scope_q(user, path_field)
+    if condition is None:
+        return queryset
+    return queryset.filter(condition)
+
+
+def get_in_scope(queryset: QuerySet[M], user: User, **lookup: Any) -> M:
+    """The one record matching `lookup` if it is in scope; Http404 if missing or out of scope."""
+    try:
+        return scope(queryset, user).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise OutOfScope() from exc
+
+
+def path_in_scope(user: User, path: str) -> bool:
+    if sees_everything(user):
+        return True
+    return any(path.startswith(root) for root in unit_paths(user))
