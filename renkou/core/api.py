@@ -1,6 +1,5 @@
 """Org-unit endpoints under /api/v1/units, all scoped like the pages."""
 
-from __future__ import annotations
 
 import datetime
 

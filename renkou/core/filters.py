@@ -1,6 +1,5 @@
 """One filter set for org units, used by the unit pages and the API alike."""
 
-from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from ninja import FilterSchema

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -51,3 +51,24 @@ class SecondFactorMiddleware:
         if request.path.startswith("/api/") and "HTTP_AUTHORIZATION" in request.META:
             return False  # token-authenticated feed accounts have no session to verify
         return not request.path.startswith(_SECOND_FACTOR_OPEN)
+
+
+class ApiOnlyAccountMiddleware:
+    """A department feed account is API only: its sessions get no web page (403)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from renkou.core.rules import WEB_ROLES
+
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_superuser
+            and user.role not in WEB_ROLES
+            and not request.path.startswith(("/api/", "/static/", "/accounts/logout/"))
+        ):
+            return HttpResponseForbidden("API only / 仅限接口访问")
+        return self.get_response(request)

@@ -1,0 +1,118 @@
+"""The fixed cast every test can use: two districts, one account per role and level,
+a few named units, and an outsider from the neighbouring district who must see nothing.
+
+Everything is built through actions, as real use would build it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass, field
+
+import pytest
+
+from renkou.core import actions
+from renkou.core.models import OrgUnit, User
+
+CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "Cast-passw0rd-2026"
+
+# (key, code, name, kind, parent key)
+CAST_UNITS = (
+    ("district", "510199000000", "锦城区", "district", None),
+    ("township", "510199001000", "东城街道", "street", "district"),
+    ("township2", "510199101000", "青山镇", "town", "district"),
+    ("village", "510199001001", "东门社区", "community", "township"),
+    ("village2", "510199001002", "西湖社区", "community", "township"),
+    ("village3", "510199101201", "青山村", "village", "township2"),
+    ("group", "510199001001001", "东门社区1栋", "building", "village"),
+    ("group2", "510199001001002", "东门社区2栋", "building", "village"),
+    ("group3", "510199101201001", "青山村一组", "group", "village3"),
+    ("other_district", "510198000000", "邻区", "district", None),
+    ("other_township", "510198001000", "邻区街道", "street", "other_district"),
+    ("other_village", "510198001001", "邻区社区", "community", "other_township"),
+    ("other_group", "510198001001001", "邻区社区1栋", "building", "other_village"),
+)
+
+# (key, role, unit key)
+CAST_USERS = (
+    ("district_admin", "district_admin", "district"),
+    ("district_staff", "district_staff", "district"),
+    ("township_staff", "township_staff", "township"),
+    ("grid_worker", "grid_worker", "village"),
+    ("auditor", "auditor", "district"),
+    ("feed_account", "feed_account", "district"),
+    ("outsider", "district_admin", "other_district"),
+)
+
+
+@dataclass
+class Cast:
+    units: dict[str, OrgUnit] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def unit(self, key: str) -> OrgUnit:
+        unit = self.units[key]
+        unit.refresh_from_db()
+        return unit
+
+    def __getattr__(self, name: str):
+        users = self.__dict__.get("users", {})
+        if name in users:
+            return users[name]
+        raise AttributeError(name)
+
+
+def build_cast() -> Cast:
+    cast = Cast()
+    for key, code, name, kind, parent_key in CAST_UNITS:
+        cast.units[key] = actions.create_unit(
+            actor=None,
+            parent=cast.units.get(parent_key) if parent_key else None,
+            code=code,
+            name=name,
+            kind=kind,
+            opened_on=datetime.date(2000, 1, 1),
+        )
+    for key, role, unit_key in CAST_USERS:
+        user = actions.create_staff_user(
+            actor=None,
+            username=key,
+            password=PASSWORD,
+            role=role,
+            unit=cast.units[unit_key],
+            full_name=key.replace("_", " ").title(),
+            id_number="11010519491231002X" if key == "grid_worker" else "",
+        )
+        cast.users[key] = user
+        _token, raw = actions.issue_api_token(actor=None, user=user, name="test")
+        cast.tokens[key] = raw
+    return cast
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is deliberately slow; tests that check hashing read the setting itself.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    return build_cast()
+
+
+@pytest.fixture
+def login(client):
+    """Sign a cast member in on the test client (no second factor in the default profile)."""
+
+    def _login(user: User):
+        client.force_login(user, backend="renkou.core.backends.RoleBackend")
+        return client
+
+    return _login
+
+
+def api_headers(cast: Cast, key: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {cast.tokens[key]}"}
