@@ -1,10 +1,9 @@
 """Org-unit endpoints under /api/v1/units, all scoped like the pages."""
 
-
 import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from renkou.core import actions, queries
@@ -100,7 +99,7 @@ def create_unit(request: HttpRequest, payload: UnitIn):
         opened_on=payload.opened_on,
         reason=payload.reason,
     )
-    return 201, unit
+    return Status(201, unit)
 
 
 @router.patch("/units/{unit_id}", response=UnitOut)

@@ -110,3 +110,23 @@ def load_demo() -> list[DemoLogin]:
 
 def database_is_empty() -> bool:
     return not OrgUnit.objects.exists() and not User.objects.exists()
+
+
+def existing_logins() -> list[DemoLogin]:
+    """The demo accounts still present (their passwords unless someone changed them)."""
+    logins = []
+    for username, _name, _role, code, _duty in DEMO_ACCOUNTS:
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            continue
+        unit = OrgUnit.objects.filter(code=code).first()
+        usable = user.has_usable_password() and user.check_password(DEMO_PASSWORD)
+        logins.append(
+            DemoLogin(
+                username,
+                user.get_role_display(),
+                unit.name if unit else "",
+                DEMO_PASSWORD if usable else None,
+            )
+        )
+    return logins

@@ -1,6 +1,5 @@
 """One filter set for org units, used by the unit pages and the API alike."""
 
-
 from django.db.models import Q, QuerySet
 from ninja import FilterSchema
 

@@ -205,7 +205,7 @@ def history_visible_to(
     since: datetime.date | None = None,
     until: datetime.date | None = None,
 ) -> list:
-    """Recent change-history rows of the core models in scope, newest first."""
+    """Recent change-history rows of the core models in scope, newest first (AuditRow)."""
     visible = units_visible_to(user)
     if unit is not None:
         visible = visible.filter(pk__in=subtree(unit).values("pk"))
@@ -222,7 +222,40 @@ def history_visible_to(
             source = source.filter(history_user_id=actor_id)
         rows.extend(_between(source, "history_date", since, until).order_by("-history_date")[:200])
     rows.sort(key=lambda row: row.history_date, reverse=True)
-    return rows[:200]
+    return [_audit_row(row) for row in rows[:200]]
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: datetime.datetime
+    actor: User | None
+    record_type: str
+    record: str
+    change: str
+    reason: str
+
+
+def _audit_row(row) -> AuditRow:
+    model = row.instance_type
+    return AuditRow(
+        at=row.history_date,
+        actor=row.history_user,
+        record_type=str(model._meta.verbose_name),
+        record=_history_label(row),
+        change=row.get_history_type_display(),
+        reason=row.history_change_reason or "",
+    )
+
+
+def _history_label(row) -> str:
+    """A label from the historical row's own fields (the live record may be gone)."""
+    for attribute in ("name", "full_name", "username"):
+        value = getattr(row, attribute, "")
+        if value:
+            return str(value)
+    if hasattr(row, "unit_id") and hasattr(row, "user_id"):
+        return f"#{row.user_id} → #{row.unit_id}"
+    return f"#{row.pk}"
 
 
 def _between(queryset, field: str, since: datetime.date | None, until: datetime.date | None):

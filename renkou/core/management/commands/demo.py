@@ -22,15 +22,26 @@ class Command(BaseCommand):
     def handle(self, *args, if_empty: bool = False, **options):
         if not demo.database_is_empty():
             if if_empty:
-                self.stdout.write("数据库已有数据，跳过演示数据 / database not empty, demo skipped")
+                self.stdout.write(
+                    "数据库已有数据，未重新生成演示数据 / database has data, demo kept"
+                )
+                self._print(demo.existing_logins())
                 return
             raise CommandError("数据库不是空的 / the database is not empty")
-        logins = demo.load_demo()
+        self._print(demo.load_demo())
+
+    def _print(self, logins):
+        if not logins:
+            return
         table = Table(title="演示账号 / demo logins")
         for column in ("用户名 username", "角色 role", "单位 unit", "密码 password / API token"):
             table.add_column(column)
         for login in logins:
-            table.add_row(
-                login.username, login.role, login.unit, login.password or f"Bearer {login.token}"
-            )
+            if login.password:
+                secret = login.password
+            elif login.token:
+                secret = f"Bearer {login.token}"
+            else:
+                secret = f"renkou tokens issue {login.username}"
+            table.add_row(login.username, login.role, login.unit, secret)
         Console(file=self.stdout, width=140).print(table)
