@@ -210,6 +210,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 # Outside production whitenoise serves straight from the apps' static folders (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start otherwise
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

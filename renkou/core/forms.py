@@ -138,3 +138,37 @@ class AuditFilterForm(StyledForm):
     until = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class AssignForm(StyledForm):
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
+    duty = forms.CharField(label=_("Duty"), max_length=100, required=False)
+    since = forms.DateField(
+        label=_("since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+
+class SplitForm(DatedReasonForm):
+    code = forms.CharField(label=_("Division code of the new unit"), max_length=15)
+    name = forms.CharField(label=_("Name of the new unit"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"))
+    children = forms.ModelMultipleChoiceField(
+        label=_("Units that move to the new unit"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    close_source = forms.BooleanField(
+        label=_("Close the original unit (every unit below it must move)"), required=False
+    )
+    field_order = ["code", "name", "kind", "children", "close_source", "effective_on", "reason"]
+
+    def __init__(self, *args, unit: OrgUnit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kind_choices(unit.level)
+        self.fields["children"].queryset = unit.children.filter(closed_on__isnull=True)
+        self.fields["children"].widget.attrs["class"] = "form-check-input"

@@ -76,6 +76,8 @@ KIND_WORDS: dict[str, str] = {
     "楼栋": "building",
 }
 
+LEVEL_WORDS_ZH = {1: "区或县", 2: "乡、镇或街道", 3: "村或社区", 4: "组或楼栋"}
+
 
 def parse_kind(text: str) -> str | None:
     """The UnitKind value for an English value or a Chinese word; None if not recognised."""
@@ -287,7 +289,7 @@ def _create_all(
     created: list[str] = []
     failed: set[str] = set()
     iterable: Iterable[_Row] = rows
-    if progress is not None:
+    if progress is not None and rows:
         iterable = progress(rows, len(rows), pick("导入单位", "importing units"))
     for row in iterable:
         if row.parent_code in failed:
@@ -390,14 +392,14 @@ def _parse(row: Row, columns: dict[str, str]) -> _Row:
             f"unknown kind '{values['kind']}' (use district, county, township, town, street, "
             "village, community, group or building)",
         )
-    try:
-        divisions.check_kind(kind, level)
-    except divisions.CodeError as error:
+    if divisions.KIND_LEVEL[kind] != level:
         raise _Rejected(
             "kind",
-            f"{error.message_zh}（代码“{code}”是第{level}级）",
-            f"{error.message_en} (code '{code}' is a level-{level} code)",
-        ) from error
+            f"类型“{values['kind']}”不能用于第{level}级单位：代码“{code}”是第{level}级，"
+            f"类型应为{LEVEL_WORDS_ZH[level]}",
+            f"kind '{values['kind']}' cannot be used at level {level}: code '{code}' is a "
+            f"level-{level} code, whose kind is {' or '.join(divisions.LEVEL_KINDS[level])}",
+        )
     parent_code = divisions.normalise_code(values["parent_code"]) if values["parent_code"] else None
     if level == 1 and parent_code:
         raise _Rejected(

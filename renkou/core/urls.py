@@ -17,10 +17,13 @@ urlpatterns = [
     path("units/<int:pk>/close/", views.unit_close, name="unit-close"),
     path("units/<int:pk>/move/", views.unit_move, name="unit-move"),
     path("units/<int:pk>/merge/", views.unit_merge, name="unit-merge"),
+    path("units/<int:pk>/split/", views.unit_split, name="unit-split"),
     path("staff/", views.staff_list, name="staff-list"),
     path("staff/new/", views.staff_create, name="staff-create"),
     path("staff/<int:pk>/", views.staff_detail, name="staff-detail"),
     path("staff/<int:pk>/reveal/", views.staff_reveal, name="staff-reveal"),
     path("staff/<int:pk>/disable/", views.staff_disable, name="staff-disable"),
+    path("staff/<int:pk>/assign/", views.staff_assign, name="staff-assign"),
+    path("assignments/<int:pk>/end/", views.assignment_end, name="assignment-end"),
     path("audit/", views.audit, name="audit"),
 ]

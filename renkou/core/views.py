@@ -12,16 +12,19 @@ from django.views.decorators.http import require_POST
 
 from renkou.core import actions, queries
 from renkou.core.forms import (
+    AssignForm,
     AuditFilterForm,
     CloseForm,
     DisableForm,
     RenameForm,
+    SplitForm,
     StaffCreateForm,
     UnitChoiceForm,
     UnitCreateForm,
     add_action_errors,
 )
-from renkou.core.models import OrgUnit
+from renkou.core.models import Assignment, OrgUnit
+from renkou.lib import scoping
 from renkou.lib.masking import mask_id_number
 from renkou.web.pagination import paginate
 
@@ -179,6 +182,31 @@ def unit_merge(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+def unit_split(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = queries.get_unit_for(request.user, pk)
+    _require(request, "core.restructure_orgunit")
+    form = SplitForm(request.POST or None, unit=unit)
+
+    def split(data):
+        part = actions.SplitPart(
+            code=data["code"],
+            name=data["name"],
+            kind=data["kind"],
+            child_ids=tuple(child.pk for child in data["children"]),
+        )
+        return actions.split_unit(
+            actor=request.user,
+            unit=unit,
+            parts=[part],
+            effective_on=data["effective_on"],
+            close_source=data["close_source"],
+            reason=data["reason"],
+        )[0]
+
+    return _unit_form_page(request, unit, form, _("Split %(unit)s") % {"unit": unit.name}, split)
+
+
 def _require(request: HttpRequest, perm: str) -> None:
     from django.core.exceptions import PermissionDenied
 
@@ -225,8 +253,51 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "masked_id": mask_id_number(staff.id_number),
         "assignments": staff.assignments.select_related("unit").order_by("-since"),
         "disable_form": DisableForm(),
+        "assign_form": _assign_form(request),
     }
     return render(request, "core/staff_detail.html", context)
+
+
+def _assign_form(request: HttpRequest, data=None) -> AssignForm:
+    units = queries.units_visible_to(request.user).filter(closed_on__isnull=True).order_by("path")
+    return AssignForm(data, units=units)
+
+
+@login_required
+@require_POST
+def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = queries.get_staff_for(request.user, pk)
+    _require(request, "core.manage_staff")
+    form = _assign_form(request, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.assign_staff(
+                actor=request.user,
+                user=staff,
+                unit=data["unit"],
+                duty=data["duty"],
+                since=data["since"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Assigned."))
+    else:
+        messages.error(request, " ".join(str(e) for e in form.errors.values()))
+    return redirect("staff-detail", pk=staff.pk)
+
+
+@login_required
+@require_POST
+def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = scoping.get_in_scope(
+        Assignment.objects.select_related("unit", "user"), request.user, pk=pk
+    )
+    _require(request, "core.manage_staff")
+    actions.end_assignment(actor=request.user, assignment=assignment)
+    messages.success(request, _("Assignment ended."))
+    return redirect("staff-detail", pk=assignment.user_id)
 
 
 @login_required

@@ -125,8 +125,14 @@ def test_anonymous(client, cast):
 
 # --- every other URL, by what it takes -----------------------------------------------------
 
-UNIT_PAGES = ["unit-detail", "unit-create", "unit-rename", "unit-close", "unit-move", "unit-merge"]
-STAFF_PAGES = [("staff-detail", "get"), ("staff-reveal", "post"), ("staff-disable", "post")]
+UNIT_PAGES = [
+    "unit-detail", "unit-create", "unit-rename", "unit-close", "unit-move", "unit-merge",
+    "unit-split",
+]  # fmt: skip
+STAFF_PAGES = [
+    ("staff-detail", "get"), ("staff-reveal", "post"), ("staff-disable", "post"),
+    ("staff-assign", "post"),
+]  # fmt: skip
 LIST_PAGES = ["home", "unit-tree", "unit-picker", "staff-list", "staff-create", "audit"]
 
 
@@ -239,8 +245,8 @@ def test_api_writes_are_scoped(client, cast):
 COVERED = {
     # matrix and the tests above
     "unit-detail", "unit-create", "unit-rename", "unit-close", "unit-move", "unit-merge",
-    "staff-detail", "staff-reveal", "staff-disable",
-    "home", "unit-tree", "unit-picker", "staff-list", "staff-create", "audit",
+    "unit-split", "staff-detail", "staff-reveal", "staff-disable", "staff-assign",
+    "assignment-end", "home", "unit-tree", "unit-picker", "staff-list", "staff-create", "audit",
     "api:get_unit", "api:rename_unit", "api:list_units", "api:me", "api:create_unit",
     "api:move_unit", "api:close_unit", "api:unit_changes",
 }  # fmt: skip
@@ -268,3 +274,33 @@ def test_every_url_is_covered():
     uncovered = names - COVERED - EXEMPT
     assert not uncovered, f"URL patterns without a scoping test: {sorted(uncovered)}"
     assert not (COVERED - names), f"stale entries: {sorted(COVERED - names)}"
+
+
+def test_assignment_end_scope_and_permission(client, cast):
+    assignment = cast.grid_worker.assignments.get()
+    client.force_login(cast.outsider, backend="renkou.core.backends.RoleBackend")
+    assert client.post(reverse("assignment-end", args=[assignment.pk])).status_code == 404
+    client.force_login(cast.township_staff, backend="renkou.core.backends.RoleBackend")
+    assert client.post(reverse("assignment-end", args=[assignment.pk])).status_code == 403
+    assignment.refresh_from_db()
+    assert assignment.until is None
+    client.force_login(cast.district_admin, backend="renkou.core.backends.RoleBackend")
+    assert client.post(reverse("assignment-end", args=[assignment.pk])).status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.until is not None
+
+
+def test_staff_assign_moves_scope(client, cast):
+    """Assigning the grid worker to 西湖社区 widens what the grid worker sees."""
+    client.force_login(cast.district_admin, backend="renkou.core.backends.RoleBackend")
+    village2 = cast.units["village2"]
+    url = reverse("staff-assign", args=[cast.grid_worker.pk])
+    assert client.post(url, {"unit": village2.pk, "duty": "网格员"}).status_code == 302
+    client.force_login(cast.grid_worker, backend="renkou.core.backends.RoleBackend")
+    assert client.get(reverse("unit-detail", args=[village2.pk])).status_code == 200
+    client.force_login(cast.outsider, backend="renkou.core.backends.RoleBackend")
+    foreign = cast.units["other_village"]
+    url = reverse("staff-assign", args=[cast.outsider.pk])
+    client.post(url, {"unit": village2.pk})
+    assert not cast.outsider.assignments.filter(unit=village2).exists()
+    assert foreign.pk  # the outsider's own unit stays theirs

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
@@ -22,6 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
 
     def handle(self, *args, bind: str, workers: int, **options):
+        if settings.PRODUCTION:
+            call_command("collectstatic", interactive=False, verbosity=0)
         python = sys.executable
         children = [
             subprocess.Popen(  # noqa: S603 (fixed argv: this interpreter and our own modules)
