@@ -228,11 +228,13 @@ def _relocate(
     )
 
 
-def _end_assignments(unit: OrgUnit, day: datetime.date) -> list[Assignment]:
+def _end_assignments(
+    unit: OrgUnit, day: datetime.date, *, actor: User | None, reason: str
+) -> list[Assignment]:
     active = list(Assignment.objects.filter(unit=unit, until__isnull=True))
     for assignment in active:
-        assignment.until = day
-        assignment.save(update_fields=["until"])
+        assignment.until = max(day, assignment.since)
+        _save_with_history(assignment, actor, reason)
     return active
 
 
@@ -254,7 +256,7 @@ def close_unit(
         raise ValidationError({"closed_on": _("A unit cannot close before it opened.")})
     unit.closed_on = closed_on
     _save_with_history(unit, actor, reason or _("closed"))
-    _end_assignments(unit, closed_on)
+    _end_assignments(unit, closed_on, actor=actor, reason=reason or _("unit closed"))
     _record_change(
         unit=unit,
         change_type=ChangeType.CLOSE,
@@ -325,11 +327,13 @@ def merge_units(
         moved = model._default_manager.filter(**{field_name: absorbed}).update(**{field_name: into})
         if moved:
             records_moved[model._meta.label] = moved
-    ended = _end_assignments(absorbed, day)
+    merge_reason = reason or _("merged")
+    ended = _end_assignments(absorbed, day, actor=actor, reason=merge_reason)
     already = set(into.assignments.filter(until__isnull=True).values_list("user_id", flat=True))
     for old in ended:
         if old.user_id not in already:
-            Assignment.objects.create(user_id=old.user_id, unit=into, duty=old.duty, since=day)
+            moved = Assignment(user_id=old.user_id, unit=into, duty=old.duty, since=day)
+            _save_with_history(moved, actor, merge_reason)
             already.add(old.user_id)
     absorbed.closed_on = day
     _save_with_history(absorbed, actor, reason or _("merged"))
@@ -382,10 +386,11 @@ def split_unit(
         raise ValidationError({"parts": _("Name at least one new unit.")})
     day = effective_on or _today()
     child_ids = set(unit.children.values_list("pk", flat=True))
+    open_child_ids = set(unit.children.filter(closed_on__isnull=True).values_list("pk", flat=True))
     listed = [pk for part in parts for pk in part.child_ids]
     if len(listed) != len(set(listed)) or not set(listed) <= child_ids:
         raise ValidationError({"parts": _("Each moved unit must be a distinct child of the unit.")})
-    if close_source and set(listed) != child_ids:
+    if close_source and not open_child_ids <= set(listed):
         raise ValidationError({"parts": _("To close the unit, every unit below it must move.")})
     created = []
     for part in parts:

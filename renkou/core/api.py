@@ -1,6 +1,7 @@
 """Org-unit endpoints under /api/v1/units, all scoped like the pages."""
 
 import datetime
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -60,13 +61,27 @@ class ChangeOut(Schema):
     reason: str
 
 
+class ErrorOut(Schema):
+    """Every 4xx answer: a message (400/401/403/404), messages by field (a refused change,
+    422) or the request's validation errors (422)."""
+
+    detail: str | dict[str, list[str]] | list[dict[str, Any]]
+
+
+# The error answers each kind of endpoint can give, declared so the schema documents them:
+# 400 a body that is not JSON, 401 no or a bad token, 403 no permission, 404 missing or out
+# of scope, 422 invalid input or a refused change.
+READ_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 400: ErrorOut, 403: ErrorOut}
+
+
 class MeOut(Schema):
     username: str
     role: str
     units: list[UnitOut]
 
 
-@router.get("/me", response=MeOut, tags=["accounts"])
+@router.get("/me", response={200: MeOut, 401: ErrorOut}, tags=["accounts"])
 def me(request: HttpRequest):
     user = request.user
     return {
@@ -76,18 +91,18 @@ def me(request: HttpRequest):
     }
 
 
-@router.get("/units", response=list[UnitOut])
+@router.get("/units", response={200: list[UnitOut], 401: ErrorOut, 422: ErrorOut})
 @paginate(PageNumberPagination, page_size=100)
 def list_units(request: HttpRequest, filters: Query[UnitFilters]):
     return filters.filter(queries.units_visible_to(request.user)).order_by("path")
 
 
-@router.get("/units/{unit_id}", response=UnitOut)
+@router.get("/units/{unit_id}", response={200: UnitOut, **READ_ERRORS})
 def get_unit(request: HttpRequest, unit_id: int):
     return queries.get_unit_for(request.user, unit_id)
 
 
-@router.post("/units", response={201: UnitOut})
+@router.post("/units", response={201: UnitOut, **WRITE_ERRORS})
 def create_unit(request: HttpRequest, payload: UnitIn):
     parent = queries.get_unit_for(request.user, payload.parent_id)
     unit = actions.create_unit(
@@ -102,7 +117,7 @@ def create_unit(request: HttpRequest, payload: UnitIn):
     return Status(201, unit)
 
 
-@router.patch("/units/{unit_id}", response=UnitOut)
+@router.patch("/units/{unit_id}", response={200: UnitOut, **WRITE_ERRORS})
 def rename_unit(request: HttpRequest, unit_id: int, payload: UnitPatch):
     unit = queries.get_unit_for(request.user, unit_id)
     actions.require_perm(request.user, "change_orgunit")
@@ -117,7 +132,7 @@ def rename_unit(request: HttpRequest, unit_id: int, payload: UnitPatch):
     return unit
 
 
-@router.post("/units/{unit_id}/move", response=UnitOut)
+@router.post("/units/{unit_id}/move", response={200: UnitOut, **WRITE_ERRORS})
 def move_unit(request: HttpRequest, unit_id: int, payload: MoveIn):
     unit = queries.get_unit_for(request.user, unit_id)
     actions.require_perm(request.user, "restructure_orgunit")
@@ -131,7 +146,7 @@ def move_unit(request: HttpRequest, unit_id: int, payload: MoveIn):
     )
 
 
-@router.post("/units/{unit_id}/close", response=UnitOut)
+@router.post("/units/{unit_id}/close", response={200: UnitOut, **WRITE_ERRORS})
 def close_unit(request: HttpRequest, unit_id: int, payload: CloseIn):
     unit = queries.get_unit_for(request.user, unit_id)
     return actions.close_unit(
@@ -139,7 +154,7 @@ def close_unit(request: HttpRequest, unit_id: int, payload: CloseIn):
     )
 
 
-@router.get("/units/{unit_id}/changes", response=list[ChangeOut])
+@router.get("/units/{unit_id}/changes", response={200: list[ChangeOut], **READ_ERRORS})
 def unit_changes(request: HttpRequest, unit_id: int) -> list[OrgUnitChange]:
     unit: OrgUnit = queries.get_unit_for(request.user, unit_id)
     return list(unit.changes.order_by("effective_on", "id"))

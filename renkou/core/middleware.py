@@ -48,8 +48,8 @@ class SecondFactorMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_verified():
             return False
-        if request.path.startswith("/api/") and "HTTP_AUTHORIZATION" in request.META:
-            return False  # token-authenticated feed accounts have no session to verify
+        # No exemption for an Authorization header: token requests carry no session (the user
+        # here is anonymous), and any header would otherwise let a session skip the factor.
         return not request.path.startswith(_SECOND_FACTOR_OPEN)
 
 

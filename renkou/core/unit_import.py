@@ -223,11 +223,10 @@ def import_units(
                     code,
                 )
 
-    wanted = {r.code for r in parsed} | {r.parent_code for r in parsed if r.parent_code}
-    existing = {unit.code: unit for unit in OrgUnit.objects.filter(code__in=wanted)}
-    parents_by_pk = OrgUnit.objects.in_bulk(
-        [unit.parent_id for unit in existing.values() if unit.parent_id]
-    )
+    wanted = sorted({r.code for r in parsed} | {r.parent_code for r in parsed if r.parent_code})
+    existing = {unit.code: unit for unit in _in_batches(OrgUnit.objects.all(), "code", wanted)}
+    parent_ids = sorted({unit.parent_id for unit in existing.values() if unit.parent_id})
+    parents_by_pk = {unit.pk: unit for unit in _in_batches(OrgUnit.objects.all(), "pk", parent_ids)}
 
     # code → first line of a file row with that code (even a row rejected while being read),
     # to name the parent row when a child is rejected because of it.
@@ -262,9 +261,7 @@ def import_units(
     created: list[str] = []
     try:
         with transaction.atomic():
-            created = _create_all(
-                to_create, actor, name, rejections, first_line, reject, progress, partial
-            )
+            created = _create_all(to_create, existing, actor, name, first_line, reject, progress)
             if rejections and not partial:
                 raise _RollBack
     except _RollBack:
@@ -277,15 +274,15 @@ def import_units(
 
 def _create_all(
     rows: list[_Row],
+    existing: dict[str, OrgUnit],
     actor: User | None,
     filename: str,
-    rejections: dict[int, Rejection],
     first_line: dict[str, int],
     reject: Callable[..., None],
     progress: Progress | None,
-    partial: bool,
 ) -> list[str]:
-    units: dict[str, OrgUnit] = {}
+    """Create `rows` (parents first), each in a savepoint; returns the codes created."""
+    units: dict[str, OrgUnit] = dict(existing)
     created: list[str] = []
     failed: set[str] = set()
     iterable: Iterable[_Row] = rows
@@ -296,9 +293,7 @@ def _create_all(
             reject(row.line, _parent_rejected(first_line[row.parent_code]), row.code)
             failed.add(row.code)
             continue
-        parent = units.get(row.parent_code) if row.parent_code else None
-        if parent is None and row.parent_code:
-            parent = OrgUnit.objects.get(code=row.parent_code)
+        parent = units[row.parent_code] if row.parent_code else None
         try:
             # A savepoint per row: a failed row leaves the transaction usable.
             with transaction.atomic():
@@ -330,6 +325,12 @@ def _validation_message(error: ValidationError) -> tuple[str, str]:
         field_name = "parent_code" if field_name == "parent" else field_name
         return field_name, " ".join(errors)
     return "code", " ".join(error.messages)
+
+
+def _in_batches(queryset, field_name: str, values: list, size: int = 500) -> Iterator[Any]:
+    """`queryset.filter(<field>__in=values)` in chunks (SQLite caps bound parameters)."""
+    for start in range(0, len(values), size):
+        yield from queryset.filter(**{f"{field_name}__in": values[start : start + size]})
 
 
 # --- reading and per-row checks -------------------------------------------------------------

@@ -35,7 +35,8 @@ TIMEOUT_MS = 10_000
 _CSP_LISTENER = """
 document.addEventListener("securitypolicyviolation", function (event) {
   console.error("CSP violation: " + event.violatedDirective + " blocked " +
-                (event.blockedURI || "inline") + " at " + event.sourceFile + ":" + event.lineNumber);
+                (event.blockedURI || "inline") + " at " + event.sourceFile + ":" +
+                event.lineNumber);
 });
 """
 
@@ -131,4 +132,3 @@ def signed_in(request, transactional_db, live_server, cast, page) -> Callable[..
         return page
 
     return _sign_in
-

@@ -21,6 +21,13 @@ BUILDING = "510199001001001"  # 东门社区1栋
 BUILDING2 = "510199001001002"  # 东门社区2栋
 OTHER_DISTRICT = "510198000000"  # 邻区
 
+# True once the chart has `n` bars (the app's bar colour) and none is still flat.
+BARS_DRAWN = """n => {
+  const bars = Array.from(document.querySelectorAll("[data-chart-source] svg path"))
+    .filter(p => (p.getAttribute("fill") || "").toLowerCase() === "#8b1a1a");
+  return bars.length === n && bars.every(p => p.getBBox().height > 20);
+}"""
+
 
 def tree_codes(page) -> list[str]:
     rows = page.locator("#unit-tree tbody tr[data-unit-code]")
@@ -37,7 +44,10 @@ def test_sign_in_shows_dashboard_with_chart(signed_in, results_dir):
     chart = page.locator("[data-chart-source]")
     expect(chart.locator("svg").first).to_be_visible()
     assert chart.get_attribute("data-drawn") == "1"
-    expect(page.locator("#units-by-kind tr")).not_to_have_count(0)
+    kinds = page.locator("#units-by-kind tr")
+    expect(kinds).not_to_have_count(0)
+    # One bar per kind, grown to full height (ECharts animates them up from zero).
+    page.wait_for_function(BARS_DRAWN, arg=kinds.count())
     page.screenshot(path=str(results_dir / "dashboard.png"), full_page=True)
 
 

@@ -297,8 +297,9 @@ class _ScriptAudit(HTMLParser):
             lowered = name.lower()
             if lowered.startswith("on") or lowered.startswith(("hx-on", "data-hx-on")):
                 self.problems.append(f"<{tag} {name}=...>")
-            if lowered in {"href", "src", "action", "formaction"} and (value or "").strip().lower(
-            ).startswith("javascript:"):
+            if lowered in {"href", "src", "action", "formaction"} and (
+                value or ""
+            ).strip().lower().startswith("javascript:"):
                 self.problems.append(f"<{tag} {name}={value!r}>")
         if tag == "script":
             if attributes.get("src"):
@@ -423,8 +424,28 @@ def test_post_without_csrf_token_is_refused(cast):
     # The same request with the page's token goes through, so the 403 above was CSRF.
     page = client.get(url)
     token = page.context["csrf_token"]
-    response = client.post(url, {"name": "东门新社区", "reason": "csrf", "csrfmiddlewaretoken": token})
+    response = client.post(
+        url, {"name": "东门新社区", "reason": "csrf", "csrfmiddlewaretoken": token}
+    )
     assert response.status_code == 302
+    assert cast.unit("village").name == "东门新社区"
+
+
+def test_api_write_with_the_session_needs_the_csrf_token(cast):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast.district_admin, backend="renkou.core.backends.RoleBackend")
+    url = f"/api/v1/units/{cast.units['village'].pk}"
+    response = client.patch(url, data={"name": "被篡改"}, content_type="application/json")
+    assert response.status_code == 403
+    assert cast.unit("village").name == "东门社区"
+    # A bearer token needs no CSRF token (no cookie is involved).
+    response = Client(enforce_csrf_checks=True).patch(
+        url,
+        data={"name": "东门新社区"},
+        content_type="application/json",
+        **api_headers(cast, "district_admin"),
+    )
+    assert response.status_code == 200
     assert cast.unit("village").name == "东门新社区"
 
 
@@ -514,6 +535,18 @@ def test_a_used_totp_code_cannot_be_replayed(cast, second_factor):
     response = second.post(OTP_VERIFY_URL, {"token": token})
     assert response.status_code == 200
     assert second.get("/units/").status_code == 302
+
+
+def test_an_authorization_header_does_not_skip_the_second_factor(cast, login, second_factor):
+    client = login(cast.township_staff)
+    for header in ("Bearer nothing", "Basic eDp5", f"Bearer {cast.tokens['feed_account']}"):
+        response = client.get("/api/v1/units", HTTP_AUTHORIZATION=header)
+        assert response.status_code == 401, header
+
+
+def test_token_clients_need_no_second_factor(cast, second_factor):
+    response = Client().get("/api/v1/units", **api_headers(cast, "feed_account"))
+    assert response.status_code == 200
 
 
 def test_totp_setup_shows_a_qr_code_and_confirms_the_device(cast, login, second_factor):
@@ -692,3 +725,27 @@ def test_the_configured_log_handler_redacts():
     ]
     assert filtered, "settings.LOGGING must attach RedactPersonalData to the root handler"
     assert django_settings.LOGGING["handlers"]["console"]["filters"] == ["redact"]
+
+
+@pytest.mark.xfail(strict=True, reason="logredact: a +86/86 prefix or separators hide a mobile")
+@pytest.mark.parametrize("text", ["+8613812345678", "8613812345678", "138-1234-5678"])
+def test_redact_masks_mobiles_with_prefix_or_separators(text):
+    assert "5678" in redact(text) and "1234" not in redact(text)
+
+
+@pytest.mark.xfail(strict=True, reason="logredact: exception text (tracebacks) is not filtered")
+def test_tracebacks_are_redacted():
+    handler = _Collect()
+    handler.addFilter(RedactPersonalData())
+    logger = logging.getLogger("renkou.tests.redact.exc")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        try:
+            raise ValueError(f"bad id {ID_18}")
+        except ValueError:
+            logger.exception("lookup failed")
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+    assert ID_18 not in handler.lines[0]
