@@ -8,7 +8,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -37,7 +38,7 @@ def _confirmed_device(user) -> TOTPDevice | None:
 def otp_verify(request: HttpRequest) -> HttpResponse:
     device = _confirmed_device(request.user)
     if device is None:
-        return redirect(f"/accounts/otp/setup/?next={_safe_next(request)}")
+        return redirect(f"{reverse('otp-setup')}?{urlencode({'next': _safe_next(request)})}")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _details = device.verify_is_allowed()

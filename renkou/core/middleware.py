@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 # Paths a signed-in user may reach before passing the second factor.
 _SECOND_FACTOR_OPEN = ("/accounts/", "/static/", "/i18n/", "/healthz")
@@ -38,7 +39,9 @@ class SecondFactorMiddleware:
         if self._must_verify(request):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": "second factor required"}, status=401)
-            return redirect(f"{reverse('otp-verify')}?next={request.path}")
+            return redirect(
+                f"{reverse('otp-verify')}?{urlencode({'next': request.get_full_path()})}"
+            )
         return self.get_response(request)
 
     @staticmethod

@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 import re
 
+_SEP = r"[ \-]?"
+# 18-digit (or 15-digit, old style) ID numbers, optionally written in groups with spaces.
 _ID_NUMBER = re.compile(
-    r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dXx])(?!\d)|(?<!\d)(\d{6})(\d{5})(\d{4})(?!\d)"
+    rf"(?<![\dA-Za-z])(\d{{6}}){_SEP}(\d{{8}}){_SEP}(\d{{3}}[\dXx])(?![\dA-Za-z])"
+    rf"|(?<![\dA-Za-z])(\d{{6}}){_SEP}(\d{{5}})(\d{{4}})(?![\dA-Za-z])"
 )
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# Mainland mobiles, with or without +86/86 and with spaces or dashes between the groups.
+_PHONE = re.compile(rf"(?<!\d)((?:\+?86{_SEP})?1[3-9]\d){_SEP}(\d{{4}}){_SEP}(\d{{4}})(?!\d)")
 
 
 def redact(text: str) -> str:
@@ -22,9 +26,17 @@ def redact(text: str) -> str:
 
 
 class RedactPersonalData(logging.Filter):
+    """Masks the message and any exception text, so a traceback cannot leak a number either."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
