@@ -13,6 +13,33 @@ from renkou.core.models import OrgUnit, OrgUnitChange
 
 router = Router(tags=["units"])
 
+# Input limits the database imposes, declared in the schema so that breaking them is a 422
+# and never a database error (500):
+# PostgreSQL text cannot hold NUL characters;
+NO_NUL = r"^[^\x00]*$"
+# the change reason is also stored as django-simple-history's history_change_reason,
+# a varchar(100), although OrgUnitChange.reason and the web forms allow 500;
+REASON_MAX = 100
+# ids are 64-bit (BigAutoField; SQLite overflows on a larger parent id in a filter);
+MAX_ID = 2**63 - 1
+# and (page - 1) * page_size must fit an SQL OFFSET.
+MAX_PAGE = 10**9
+
+
+class UnitQuery(UnitFilters):
+    """The unit filters, with the limits above on the values that reach the database."""
+
+    kind: str | None = Field(None, pattern=NO_NUL)
+    parent: int | None = Field(None, le=MAX_ID)
+    code_prefix: str | None = Field(None, pattern=NO_NUL)
+    q: str | None = Field(None, pattern=NO_NUL)
+
+
+class UnitPages(PageNumberPagination):
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1)
+
 
 class UnitOut(Schema):
     id: int
@@ -27,28 +54,28 @@ class UnitOut(Schema):
 
 class UnitIn(Schema):
     parent_id: int
-    code: str = Field(..., max_length=15)
-    name: str = Field(..., max_length=100)
-    kind: str
+    code: str = Field(..., max_length=15, pattern=NO_NUL)
+    name: str = Field(..., max_length=100, pattern=NO_NUL)
+    kind: str = Field(..., pattern=NO_NUL)
     opened_on: datetime.date | None = None
-    reason: str = ""
+    reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 
 
 class UnitPatch(Schema):
-    name: str | None = Field(None, max_length=100)
+    name: str | None = Field(None, max_length=100, pattern=NO_NUL)
     effective_on: datetime.date | None = None
-    reason: str = ""
+    reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 
 
 class MoveIn(Schema):
     parent_id: int
     effective_on: datetime.date | None = None
-    reason: str = ""
+    reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 
 
 class CloseIn(Schema):
     closed_on: datetime.date | None = None
-    reason: str = ""
+    reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 
 
 class ChangeOut(Schema):
@@ -92,8 +119,8 @@ def me(request: HttpRequest):
 
 
 @router.get("/units", response={200: list[UnitOut], 401: ErrorOut, 422: ErrorOut})
-@paginate(PageNumberPagination, page_size=100)
-def list_units(request: HttpRequest, filters: Query[UnitFilters]):
+@paginate(UnitPages, page_size=100)
+def list_units(request: HttpRequest, filters: Query[UnitQuery]):
     return filters.filter(queries.units_visible_to(request.user)).order_by("path")
 
 

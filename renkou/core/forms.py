@@ -33,7 +33,11 @@ def add_action_errors(form: forms.Form, error: ValidationError) -> None:
     """Show an action's ValidationError on the form field it names (or on the form)."""
     if hasattr(error, "error_dict"):
         for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
+            known = field in form.fields
+            form.add_error(field if known else None, messages)
+            if known:
+                widget = form.fields[field].widget
+                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
     else:
         form.add_error(None, error.messages)
 

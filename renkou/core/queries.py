@@ -113,6 +113,8 @@ def counts_by_kind(user: User) -> list[tuple[str, str, int]]:
         .order_by("kind")
     )
     labels = dict(UnitKind.choices)
+    order = [kind for kind, _label in UnitKind.choices]  # district first, building last
+    rows = sorted(rows, key=lambda row: order.index(row["kind"]))
     return [(row["kind"], str(labels.get(row["kind"], row["kind"])), row["n"]) for row in rows]
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -220,7 +221,10 @@ def unit_picker(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         unit = queries.get_unit_for(request.user, request.POST.get("unit", ""))
         request.session[queries.CURRENT_UNIT_SESSION_KEY] = unit.pk
-        return redirect(request.POST.get("next") or "unit-tree")
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+            target = "unit-tree"
+        return redirect(target or "unit-tree")
     text = request.GET.get("q", "").strip()
     units = queries.units_visible_to(request.user).filter(closed_on__isnull=True)
     if text:

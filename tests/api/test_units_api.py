@@ -226,7 +226,12 @@ def test_create_unit(client, cast):
 
 def test_create_unit_by_township_staff_defaults_opened_on_to_today(client, cast):
     township = cast.units["township"]
-    body = {"parent_id": township.pk, "code": "510199001003", "name": "南门社区", "kind": "community"}
+    body = {
+        "parent_id": township.pk,
+        "code": "510199001003",
+        "name": "南门社区",
+        "kind": "community",
+    }
     response = _send(client, cast, "post", UNITS, body, key="township_staff")
     assert response.status_code == 201, response.content
     assert response.json()["opened_on"] == timezone.localdate().isoformat()
@@ -397,7 +402,9 @@ def test_close_is_refused_while_open_children_exist(client, cast):
 
     for key in ("group", "group2"):
         unit = cast.units[key]
-        closed = _send(client, cast, "post", f"{UNITS}/{unit.pk}/close", {"closed_on": "2025-01-31"})
+        closed = _send(
+            client, cast, "post", f"{UNITS}/{unit.pk}/close", {"closed_on": "2025-01-31"}
+        )
         assert closed.status_code == 200, closed.content
         assert closed.json()["closed_on"] == "2025-01-31"
 
@@ -502,7 +509,9 @@ def test_signed_in_browser_session_can_read(cast):
     browser.force_login(cast.township_staff, backend="renkou.core.backends.RoleBackend")
     response = browser.get(UNITS)
     assert response.status_code == 200
-    assert _codes(response) == _cast_codes(cast, "township", "village", "village2", "group", "group2")
+    assert _codes(response) == _cast_codes(
+        cast, "township", "village", "village2", "group", "group2"
+    )
     assert browser.get("/api/v1/me").json()["username"] == "township_staff"
 
 

@@ -73,12 +73,6 @@ def browser():
         playwright.stop()
 
 
-def _is_favicon_probe(location: dict) -> bool:
-    # Chromium asks for /favicon.ico by itself (once per browser); the app has no favicon,
-    # and a request the page never made is no page error.
-    return location.get("url", "").split("?")[0].endswith("/favicon.ico")
-
-
 @pytest.fixture
 def page(browser):
     """A fresh context per test (no cookies carried over), watched for errors."""
@@ -90,7 +84,7 @@ def page(browser):
 
     def on_console(message) -> None:
         location = message.location or {}
-        if message.type == "error" and not _is_favicon_probe(location):
+        if message.type == "error":
             problems.append(
                 f"console error: {message.text} ({location.get('url', '?')}:"
                 f"{location.get('lineNumber', '?')})"

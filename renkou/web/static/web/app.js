@@ -12,6 +12,7 @@
       var data = JSON.parse(source.textContent);
       var chart = echarts.init(el, null, { renderer: "svg" });
       chart.setOption({
+        animation: false,
         tooltip: { trigger: "axis" },
         grid: { left: 40, right: 20, top: 20, bottom: 40 },
         xAxis: { type: "category", data: data.labels },
