@@ -237,3 +237,5 @@ LOGGING = {
 }
 
 RENKOU_PAGE_SIZE = 50
+# Reasons run to 500 characters (document numbers and explanations); the default is 100.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -8,31 +8,16 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from renkou.core import actions, queries
-from renkou.core.filters import UnitFilters
+from renkou.core.filters import NO_NUL, UnitFilters
 from renkou.core.models import OrgUnit, OrgUnitChange
 
 router = Router(tags=["units"])
 
 # Input limits the database imposes, declared in the schema so that breaking them is a 422
-# and never a database error (500):
-# PostgreSQL text cannot hold NUL characters;
-NO_NUL = r"^[^\x00]*$"
-# the change reason is also stored as django-simple-history's history_change_reason,
-# a varchar(100), although OrgUnitChange.reason and the web forms allow 500;
-REASON_MAX = 100
-# ids are 64-bit (BigAutoField; SQLite overflows on a larger parent id in a filter);
-MAX_ID = 2**63 - 1
-# and (page - 1) * page_size must fit an SQL OFFSET.
+# and never a database error (500). NO_NUL and MAX_ID live with the shared filters.
+REASON_MAX = 500  # OrgUnitChange.reason, and history_change_reason (a text field)
+# (page - 1) * page_size must fit an SQL OFFSET.
 MAX_PAGE = 10**9
-
-
-class UnitQuery(UnitFilters):
-    """The unit filters, with the limits above on the values that reach the database."""
-
-    kind: str | None = Field(None, pattern=NO_NUL)
-    parent: int | None = Field(None, le=MAX_ID)
-    code_prefix: str | None = Field(None, pattern=NO_NUL)
-    q: str | None = Field(None, pattern=NO_NUL)
 
 
 class UnitPages(PageNumberPagination):
@@ -120,7 +105,7 @@ def me(request: HttpRequest):
 
 @router.get("/units", response={200: list[UnitOut], 401: ErrorOut, 422: ErrorOut})
 @paginate(UnitPages, page_size=100)
-def list_units(request: HttpRequest, filters: Query[UnitQuery]):
+def list_units(request: HttpRequest, filters: Query[UnitFilters]):
     return filters.filter(queries.units_visible_to(request.user)).order_by("path")
 
 

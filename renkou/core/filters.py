@@ -1,17 +1,21 @@
 """One filter set for org units, used by the unit pages and the API alike."""
 
 from django.db.models import Q, QuerySet
-from ninja import FilterSchema
+from ninja import Field, FilterSchema
 
 from renkou.core.models import OrgUnit
 
+# PostgreSQL text cannot hold NUL; ids are 64-bit (SQLite overflows on a larger one).
+NO_NUL = r"^[^\x00]*$"
+MAX_ID = 2**63 - 1
+
 
 class UnitFilters(FilterSchema):
-    kind: str | None = None
-    level: int | None = None
-    parent: int | None = None
-    code_prefix: str | None = None
-    q: str | None = None
+    kind: str | None = Field(None, pattern=NO_NUL)
+    level: int | None = Field(None, ge=1, le=4)
+    parent: int | None = Field(None, le=MAX_ID)
+    code_prefix: str | None = Field(None, pattern=NO_NUL)
+    q: str | None = Field(None, pattern=NO_NUL)
     include_closed: bool = False
 
     def filter(self, queryset: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
