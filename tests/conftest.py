@@ -116,3 +116,73 @@ def login(client):
 
 def api_headers(cast: Cast, key: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {cast.tokens[key]}"}
+
+
+def make_id(birth: datetime.date, sex: str, region: str = "510199", seq: int = 1) -> str:
+    """A valid 18-character ID number for the birth date and sex (odd sequence = male)."""
+    from renkou.lib.idnumber import check_character
+
+    serial = seq * 2 + (1 if sex == "M" else 0)
+    first17 = f"{region}{birth:%Y%m%d}{serial % 1000:03d}"
+    return first17 + check_character(first17)
+
+
+@dataclass
+class Families:
+    """The Wang family of 东门社区1栋 and an inflow migrant in 东门社区2栋."""
+
+    father: object
+    mother: object
+    son: object
+    twins: tuple
+    marriage: object
+    migrant: object
+
+
+def build_families(cast: Cast) -> Families:
+    from renkou.registry import actions as registry
+
+    admin = cast.district_admin
+    group, group2 = cast.units["group"], cast.units["group2"]
+    d = datetime.date
+    father = registry.register_person(
+        actor=admin, name="王建国", sex="M", birth_date=d(1960, 5, 1),
+        id_number=make_id(d(1960, 5, 1), "M", seq=1), residence_unit=group, hukou_unit=group,
+        hukou_type="agricultural",
+    )  # fmt: skip
+    mother = registry.register_person(
+        actor=admin, name="李秀英", sex="F", birth_date=d(1962, 3, 8),
+        id_number=make_id(d(1962, 3, 8), "F", seq=2), residence_unit=group, hukou_unit=group,
+        hukou_type="agricultural",
+    )  # fmt: skip
+    marriage = registry.record_marriage(
+        actor=admin, husband=father, wife=mother, date=d(1985, 10, 1)
+    )
+    son = registry.record_birth(
+        actor=admin, mother=mother, father=father, date=d(1987, 2, 14), sex="M", name="王伟"
+    ).person
+    twin1 = registry.record_birth(
+        actor=admin, mother=mother, father=father, date=d(1990, 6, 1), sex="F", name="王丽",
+        plurality=2,
+    ).person  # fmt: skip
+    twin2 = registry.record_birth(
+        actor=admin, mother=mother, father=father, date=d(1990, 6, 1), sex="F", name="王娜",
+        plurality=2,
+    ).person  # fmt: skip
+    migrant = registry.register_person(
+        actor=admin, name="张敏", sex="F", birth_date=d(1995, 1, 1),
+        id_number=make_id(d(1995, 1, 1), "F", region="511302", seq=3),
+        residence_unit=group2, hukou_division="511302001001",
+    )  # fmt: skip
+    registry.record_move_in(
+        actor=admin, person=migrant, date=d(2020, 3, 1), residence_unit=group2,
+        division_from="511302001001",
+    )  # fmt: skip
+    for person in (father, mother, son, twin1, twin2, migrant):
+        person.refresh_from_db()
+    return Families(father, mother, son, (twin1, twin2), marriage, migrant)
+
+
+@pytest.fixture
+def families(cast) -> Families:
+    return build_families(cast)

@@ -33,8 +33,10 @@ from renkou.lib import divisions, scoping
 from renkou.lib.i18n import pick_from
 
 
-def require_perm(actor: User | None, codename: str) -> None:
-    if actor is not None and not actor.has_perm(f"core.{codename}"):
+def require_perm(actor: User | None, permission: str) -> None:
+    """`permission` is "app.codename"; a bare codename means the core app."""
+    name = permission if "." in permission else f"core.{permission}"
+    if actor is not None and not actor.has_perm(name):
         raise PermissionDenied(_("You do not have permission to do this."))
 
 

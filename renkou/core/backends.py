@@ -11,7 +11,7 @@ class RoleBackend(ModelBackend):
     def get_role_permissions(self, user_obj) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous:
             return set()
-        return {f"core.{codename}" for codename in rules.permissions_for(user_obj.role)}
+        return set(rules.permissions_for(user_obj.role))
 
     def get_all_permissions(self, user_obj, obj=None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:

@@ -8,27 +8,35 @@ __all__ = ["KIND_LEVEL", "LEVEL_KINDS", "ROLE_PERMISSIONS", "ROLE_UNIT_LEVELS", 
 
 # Permission codenames (app label "core") granted to each role. District-wide roles sit on the
 # district; they still see only their own district's subtree.
+_CORE_ADMIN = {
+    "view_orgunit", "change_orgunit", "add_orgunit", "restructure_orgunit", "import_orgunit",
+    "manage_staff", "view_user", "reveal_id_number", "view_audit",
+}  # fmt: skip
+_CORE = {
+    "district_admin": _CORE_ADMIN,
+    "district_staff": {"view_orgunit", "view_user", "reveal_id_number"},
+    "township_staff": {"view_orgunit", "change_orgunit", "add_orgunit", "view_user",
+                       "reveal_id_number"},
+    "grid_worker": {"view_orgunit", "view_user"},
+    "feed_account": {"view_orgunit"},
+    "auditor": {"view_orgunit", "view_user", "view_audit"},
+}  # fmt: skip
+_REGISTRY_WRITE = {"view_person", "change_person", "view_household", "change_household"}
+_REGISTRY_READ = {"view_person", "view_household"}
+_REGISTRY = {
+    "district_admin": _REGISTRY_WRITE,
+    "district_staff": _REGISTRY_WRITE,
+    "township_staff": _REGISTRY_WRITE,
+    "grid_worker": _REGISTRY_WRITE,
+    "feed_account": _REGISTRY_READ,
+    "auditor": _REGISTRY_READ,
+}
+
+# Full permission names ("app.codename") granted to each role. District-wide roles sit on the
+# district; they still see only their own district's subtree.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "district_admin": frozenset(
-        {
-            "view_orgunit",
-            "change_orgunit",
-            "add_orgunit",
-            "restructure_orgunit",
-            "import_orgunit",
-            "manage_staff",
-            "view_user",
-            "reveal_id_number",
-            "view_audit",
-        }
-    ),
-    "district_staff": frozenset({"view_orgunit", "view_user", "reveal_id_number"}),
-    "township_staff": frozenset(
-        {"view_orgunit", "change_orgunit", "add_orgunit", "view_user", "reveal_id_number"}
-    ),
-    "grid_worker": frozenset({"view_orgunit", "view_user"}),
-    "feed_account": frozenset({"view_orgunit"}),
-    "auditor": frozenset({"view_orgunit", "view_user", "view_audit"}),
+    role: frozenset({f"core.{c}" for c in _CORE[role]} | {f"registry.{c}" for c in _REGISTRY[role]})
+    for role in _CORE
 }
 
 # Roles whose accounts may use the web pages; a feed account is API only.

@@ -1,0 +1,194 @@
+"""Scoped reads of the registry, and person search (name, pinyin, initials, ID, phone, 户号)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from renkou.core.models import User
+from renkou.lib import scoping
+from renkou.lib.pinyin import is_pinyin_query, normalise_query
+from renkou.lib.text import normalise_digits
+from renkou.registry.models import Event, EventState, Household, Marriage, ParentChild, Person
+
+_ID_LIKE = re.compile(r"^\d{15}$|^\d{17}[\dX]$")
+_LAST4 = re.compile(r"^\d{3}[\dX]$")
+_PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def persons_visible_to(user: User) -> QuerySet[Person]:
+    return scoping.scope(Person.objects.all(), user)
+
+
+def get_person_for(user: User, pk: int | str) -> Person:
+    """The person if in the user's units; Http404 for missing and out of scope alike."""
+    queryset = Person.objects.select_related("unit", "residence_unit", "hukou_unit", "household")
+    return scoping.get_in_scope(queryset, user, pk=pk)
+
+
+def households_visible_to(user: User) -> QuerySet[Household]:
+    return scoping.scope(Household.objects.all(), user)
+
+
+def get_household_for(user: User, pk: int | str) -> Household:
+    return scoping.get_in_scope(Household.objects.select_related("unit"), user, pk=pk)
+
+
+def events_visible_to(user: User) -> QuerySet[Event]:
+    return scoping.scope(Event.objects.all(), user)
+
+
+def get_event_for(user: User, pk: int | str) -> Event:
+    return scoping.get_in_scope(Event.objects.select_related("person", "unit"), user, pk=pk)
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """What a typed query means: which columns to match and how."""
+
+    id_number: str = ""
+    id_last4: str = ""
+    phone: str = ""
+    household: str = ""
+    name: str = ""
+    pinyin: str = ""
+
+
+def parse_query(text: str) -> SearchTerms:
+    """Read a search box: `110105…` (ID), `138…` (phone), `张伟`, `zhangwei`, `zw`,
+    `张伟 002X` (name + last four of the ID), or a household number."""
+    words = normalise_digits(text).upper().split()
+    terms: dict[str, str] = {}
+    for word in words:
+        if _ID_LIKE.match(word):
+            terms["id_number"] = word
+        elif _PHONE.match(word):
+            terms["phone"] = word
+        elif _LAST4.match(word) and len(words) > 1:
+            terms["id_last4"] = word
+        elif word.isdigit() or (word[:1].isdigit() and word.isalnum()):
+            terms["household"] = word
+        elif is_pinyin_query(word):
+            terms["pinyin"] = normalise_query(word)
+        else:
+            terms["name"] = word
+    return SearchTerms(**terms)
+
+
+def search_q(terms: SearchTerms) -> Q | None:
+    """The filter for the terms; None when there is nothing to search for."""
+    conditions = []
+    if terms.id_number:
+        conditions.append(Q(id_number=_full_id(terms.id_number)))
+    if terms.phone:
+        conditions.append(Q(phone=terms.phone))
+    if terms.household:
+        conditions.append(Q(household__number=terms.household))
+    if terms.name:
+        conditions.append(scoping.prefix_q("name", terms.name))
+    if terms.pinyin:
+        # zhangwei (full), zw (initials), zhangw (a prefix of either)
+        conditions.append(
+            scoping.prefix_q("name_pinyin", terms.pinyin)
+            | scoping.prefix_q("name_initials", terms.pinyin)
+        )
+    if terms.id_last4:
+        conditions.append(Q(id_number__endswith=terms.id_last4))
+    if not conditions:
+        return None
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined &= condition
+    return combined
+
+
+def _full_id(text: str) -> str:
+    from renkou.lib import idnumber
+
+    try:
+        return idnumber.parse(text).number
+    except idnumber.InvalidIdNumber:
+        return text
+
+
+def search_persons(user: User, text: str) -> QuerySet[Person]:
+    """Scoped search, ordered for paging; an empty query finds nothing."""
+    condition = search_q(parse_query(text))
+    if condition is None:
+        return Person.objects.none()
+    order = "name_pinyin" if parse_query(text).pinyin else "name"
+    return persons_visible_to(user).filter(condition).select_related("unit").order_by(order, "pk")
+
+
+def first_page(queryset: QuerySet, page: int, size: int = 20) -> tuple[list, bool]:
+    """One page and whether another follows — without COUNT(*) over a million rows."""
+    start = max(page - 1, 0) * size
+    rows = list(queryset[start : start + size + 1])
+    return rows[:size], len(rows) > size
+
+
+# --- lists by unit -----------------------------------------------------------------------------
+
+LISTS = {
+    "residents": Q(residence_unit__isnull=False, status="alive"),
+    "inflow": Q(floating="inflow", status="alive"),
+    "outflow": Q(floating="outflow", status="alive"),
+    "deceased": Q(status="deceased"),
+    "moved_away": Q(status="moved_away"),
+}
+
+
+def unit_list(user: User, unit, kind: str) -> QuerySet[Person]:
+    """Persons of `unit`'s subtree (as far as the user's scope reaches) in one of LISTS."""
+    from renkou.core.queries import subtree
+
+    return (
+        persons_visible_to(user)
+        .filter(unit__in=subtree(unit).values("pk"))
+        .filter(LISTS[kind])
+        .select_related("unit", "residence_unit", "household")
+        .order_by("unit__path", "name_pinyin", "pk")
+    )
+
+
+# --- family -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Family:
+    parents: list[ParentChild]
+    children: list[ParentChild]
+    marriages: list[Marriage]
+
+
+def family_of(person: Person) -> Family:
+    """Parents, children (with birth orders) and marriages; relatives may lie out of scope,
+    so only their names and links are shown, never their details."""
+    parents = list(person.parent_links.select_related("parent").order_by("parent__sex"))
+    children = list(
+        person.child_links.select_related("child").order_by("child__birth_date", "child__pk")
+    )
+    marriages = list(
+        Marriage.objects.filter(Q(husband=person) | Q(wife=person))
+        .select_related("husband", "wife")
+        .order_by("start_date")
+    )
+    return Family(parents, children, marriages)
+
+
+def timeline(person: Person) -> QuerySet[Event]:
+    """All the person's events, corrected and deleted ones included (marked), oldest first."""
+    return (
+        Event.objects.filter(Q(person=person) | Q(mother=person) | Q(father=person))
+        .select_related("person", "recorded_by")
+        .order_by("date", "pk")
+    )
+
+
+def active_events(person: Person) -> QuerySet[Event]:
+    return person.events.filter(state=EventState.ACTIVE).order_by("date", "pk")
