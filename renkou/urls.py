@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("renkou.core.urls")),
+    path("", include("renkou.registry.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

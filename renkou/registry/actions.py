@@ -601,3 +601,42 @@ def _after_event_change(event: Event, actor: User | None, reason: str) -> None:
     _rederive([event.person], actor, reason)
     if event.kind == EventKind.BIRTH:
         _rederive_orders(event.mother, actor, reason)
+
+
+# --- households -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_household(
+    *, actor: User | None, number: str, unit: OrgUnit, address: str = "", reason: str = ""
+) -> Household:
+    """A household (户) at an address in a group/building."""
+    require_in_scope(actor, unit)
+    require_perm(actor, "registry.change_household")
+    number = number.strip()
+    if not number:
+        raise ValidationError({"number": _("The household number is required.")})
+    if Household.objects.filter(number=number).exists():
+        raise ValidationError({"number": _("This household number is already used.")})
+    household = Household(number=number, unit=unit, address=address)
+    _save(household, actor, reason or _("household created"))
+    return household
+
+
+@transaction.atomic
+def join_household(
+    *,
+    actor: User | None,
+    person: Person,
+    household: Household | None,
+    relation_to_head: str = "",
+    reason: str = "",
+) -> Person:
+    """Put a person in a household with a GB/T 4761 relation (None: leave the household)."""
+    _authorise(actor, person.unit)
+    if household is not None:
+        require_in_scope(actor, household.unit)
+    person.household = household
+    person.relation_to_head = relation_to_head if household is not None else ""
+    _save(person, actor, reason or _("household changed"))
+    return person

@@ -192,3 +192,31 @@ def timeline(person: Person) -> QuerySet[Event]:
 
 def active_events(person: Person) -> QuerySet[Event]:
     return person.events.filter(state=EventState.ACTIVE).order_by("date", "pk")
+
+
+def _neighbourhood(person: Person):
+    """The village/community around the person: where partners are chosen from in forms."""
+    from renkou.core.queries import subtree
+
+    unit = person.unit.parent if person.unit.level == 4 and person.unit.parent_id else person.unit
+    return subtree(unit).values("pk")
+
+
+def possible_fathers(user: User, mother: Person) -> QuerySet[Person]:
+    """Her husbands, and living men of her village/community, as far as the user sees."""
+    husbands = Marriage.objects.filter(wife=mother).values("husband_id")
+    return (
+        persons_visible_to(user)
+        .filter(sex="M")
+        .filter(Q(pk__in=husbands) | Q(unit__in=_neighbourhood(mother), status="alive"))
+        .order_by("name_pinyin", "pk")
+    )
+
+
+def possible_spouses(user: User, person: Person) -> QuerySet[Person]:
+    other = "F" if person.sex == "M" else "M"
+    return (
+        persons_visible_to(user)
+        .filter(sex=other, status="alive", unit__in=_neighbourhood(person))
+        .order_by("name_pinyin", "pk")
+    )

@@ -243,6 +243,9 @@ def test_api_writes_are_scoped(client, cast):
 # --- coverage: a URL that nobody tests is a URL nobody scoped -----------------------------
 
 COVERED = {
+    # registry pages: tests/registry/test_views.py
+    "person-search", "person-create", "person-detail", "person-reveal", "event-record",
+    "event-correct", "event-void", "household-detail", "unit-persons",
     # matrix and the tests above
     "unit-detail", "unit-create", "unit-rename", "unit-close", "unit-move", "unit-merge",
     "unit-split", "staff-detail", "staff-reveal", "staff-disable", "staff-assign",

@@ -1,0 +1,242 @@
+"""Registry pages: search, person, household, unit lists; one form per event type."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from renkou.core import actions as core_actions
+from renkou.core import queries as core_queries
+from renkou.core.forms import add_action_errors
+from renkou.lib.masking import mask_id_number
+from renkou.registry import actions, forms, queries
+from renkou.registry.exports import persons_xlsx
+from renkou.registry.models import Person
+
+
+def _page_number(request: HttpRequest) -> int:
+    text = request.GET.get("page", "")
+    return max(int(text), 1) if text.isdigit() and len(text) < 7 else 1
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+@login_required
+def person_search(request: HttpRequest) -> HttpResponse:
+    _require(request, "registry.view_person")
+    form = forms.SearchForm(request.GET or None)
+    text = request.GET.get("q", "").strip()
+    page = _page_number(request)
+    rows, has_next = queries.first_page(queries.search_persons(request.user, text), page)
+    context = {"form": form, "q": text, "rows": rows, "page": page, "has_next": has_next}
+    template = "registry/partials/search_results.html" if request.htmx else "registry/search.html"
+    return render(request, template, context)
+
+
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "registry.view_person")
+    person = queries.get_person_for(request.user, pk)
+    context = {
+        "person": person,
+        "masked_id": mask_id_number(person.id_number or ""),
+        "family": queries.family_of(person),
+        "timeline": queries.timeline(person),
+        "history": person.history.select_related("history_user").order_by("-history_date")[:50],
+        "event_forms": EVENT_FORMS if request.user.has_perm("registry.change_person") else {},
+    }
+    return render(request, "registry/person_detail.html", context)
+
+
+@login_required
+@require_POST
+def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    person = queries.get_person_for(request.user, pk)
+    _require(request, "core.reveal_id_number")
+    core_actions.log_access(
+        actor=request.user,
+        record=person,
+        field="id_number",
+        unit=person.unit,
+        reason=request.POST.get("reason", ""),
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    return render(request, "core/partials/revealed.html", {"value": person.id_number})
+
+
+@login_required
+def person_create(request: HttpRequest) -> HttpResponse:
+    _require(request, "registry.change_person")
+    units = core_queries.units_visible_to(request.user).filter(level=4, closed_on__isnull=True)
+    form = forms.PersonForm(request.POST or None, units=units.order_by("path"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = actions.register_person(actor=request.user, **data)
+        except ValidationError as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, _("Person registered."))
+            return redirect("person-detail", pk=person.pk)
+    return render(request, "registry/form.html", {"form": form, "title": _("Register a person")})
+
+
+# kind → (form, title); the action each calls is in _record below.
+EVENT_FORMS = {
+    "birth": (forms.BirthForm, _("Record a birth")),
+    "death": (forms.DeathForm, _("Record a death")),
+    "move_out": (forms.MoveOutForm, _("Record a move out")),
+    "move_in": (forms.MoveInForm, _("Record a move in")),
+    "marriage": (forms.MarriageForm, _("Record a marriage")),
+    "hukou_type": (forms.HukouTypeForm, _("Change the registration type")),
+}
+
+
+def _form_for(request: HttpRequest, kind: str, person: Person, data=None):
+    form_class = EVENT_FORMS[kind][0]
+    if kind == "birth":
+        return form_class(data, fathers=queries.possible_fathers(request.user, person))
+    if kind == "move_in":
+        units = core_queries.units_visible_to(request.user).filter(level=4, closed_on__isnull=True)
+        return form_class(data, units=units.order_by("path"))
+    if kind == "marriage":
+        return form_class(data, spouses=queries.possible_spouses(request.user, person))
+    return form_class(data)
+
+
+def _record(request: HttpRequest, kind: str, person: Person, data: dict):
+    actor, reason = request.user, data.pop("reason", "")
+    if kind == "birth":
+        return actions.record_birth(actor=actor, mother=person, reason=reason, **data).person
+    if kind == "death":
+        actions.record_death(actor=actor, person=person, reason=reason, **data)
+    elif kind == "move_out":
+        actions.record_move_out(actor=actor, person=person, reason=reason, **data)
+    elif kind == "move_in":
+        actions.record_move_in(actor=actor, person=person, reason=reason, **data)
+    elif kind == "marriage":
+        spouse = data.pop("spouse")
+        husband, wife = (person, spouse) if person.sex == "M" else (spouse, person)
+        actions.record_marriage(actor=actor, husband=husband, wife=wife, reason=reason, **data)
+    elif kind == "hukou_type":
+        actions.change_hukou_type(actor=actor, person=person, reason=reason, **data)
+    return person
+
+
+@login_required
+def event_record(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    person = queries.get_person_for(request.user, pk)
+    if kind not in EVENT_FORMS:
+        raise Http404
+    _require(request, "registry.change_person")
+    if kind == "birth" and person.sex != "F":
+        raise Http404
+    form = _form_for(request, kind, person, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _record(request, kind, person, dict(form.cleaned_data))
+        except ValidationError as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, _("Recorded."))
+            return redirect("person-detail", pk=person.pk)
+    title = f"{EVENT_FORMS[kind][1]} · {person.name}"
+    return render(request, "registry/form.html", {"form": form, "title": title, "person": person})
+
+
+@login_required
+def event_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    event = queries.get_event_for(request.user, pk)
+    _require(request, "registry.change_person")
+    form = forms.CorrectionForm(request.POST or None, initial={"date": event.date})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.correct_event(
+                actor=request.user,
+                event=event,
+                date=form.cleaned_data["date"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, _("Corrected."))
+            return redirect("person-detail", pk=event.person_id)
+    title = _("Correct %(event)s") % {"event": event}
+    return render(
+        request, "registry/form.html", {"form": form, "title": title, "person": event.person}
+    )
+
+
+@login_required
+def event_void(request: HttpRequest, pk: int) -> HttpResponse:
+    event = queries.get_event_for(request.user, pk)
+    _require(request, "registry.change_person")
+    form = forms.VoidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.void_event(actor=request.user, event=event, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, _("Deleted; the record is kept and marked."))
+            return redirect("person-detail", pk=event.person_id)
+    title = _("Delete %(event)s") % {"event": event}
+    return render(
+        request, "registry/form.html", {"form": form, "title": title, "person": event.person}
+    )
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "registry.view_household")
+    household = queries.get_household_for(request.user, pk)
+    members = queries.persons_visible_to(request.user).filter(household=household)
+    return render(
+        request,
+        "registry/household_detail.html",
+        {"household": household, "members": members.order_by("relation_to_head")},
+    )
+
+
+LIST_TITLES = {
+    "residents": _("Residents"),
+    "inflow": _("Inflow population"),
+    "outflow": _("Outflow population"),
+    "deceased": _("Deceased"),
+    "moved_away": _("Moved away"),
+}
+
+
+@login_required
+def unit_persons(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    _require(request, "registry.view_person")
+    unit = core_queries.get_unit_for(request.user, pk)
+    if kind not in LIST_TITLES:
+        raise Http404
+    persons = queries.unit_list(request.user, unit, kind)
+    sex = request.GET.get("sex", "")
+    if sex in {"M", "F"}:
+        persons = persons.filter(sex=sex)
+    title = f"{unit.name} · {LIST_TITLES[kind]}"
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            persons_xlsx(persons.iterator(chunk_size=2000), str(LIST_TITLES[kind])),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="persons-{unit.code}-{kind}.xlsx"'
+        return response
+    page = _page_number(request)
+    rows, has_next = queries.first_page(persons, page, 50)
+    return render(request, "registry/unit_persons.html", {
+        "unit": unit, "kind": kind, "title": title, "rows": rows, "page": page,
+        "has_next": has_next, "lists": LIST_TITLES, "sex": sex,
+    })  # fmt: skip
