@@ -520,6 +520,7 @@ def record_divorce(
 
 # --- corrections ----------------------------------------------------------------------------
 
+MARRIAGE_EVENTS = {EventKind.MARRIAGE, EventKind.DIVORCE}
 CORRECTABLE = {"date", "place", "plurality", "cause_category", "division_from", "division_to",
                "residence_unit", "moves_hukou", "hukou_type", "reason"}  # fmt: skip
 
@@ -530,6 +531,8 @@ def correct_event(*, actor: User | None, event: Event, reason: str, **changes) -
     _authorise(actor, event.unit)
     if event.state != EventState.ACTIVE:
         raise ValidationError({"event": _("Only an event in force can be corrected.")})
+    if event.kind in MARRIAGE_EVENTS:
+        raise ValidationError({"event": _("A marriage is corrected on the marriage record.")})
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the correction.")})
     unknown = set(changes) - CORRECTABLE
@@ -572,6 +575,8 @@ def void_event(*, actor: User | None, event: Event, reason: str) -> Event:
     _authorise(actor, event.unit)
     if event.state != EventState.ACTIVE:
         raise ValidationError({"event": _("Only an event in force can be deleted.")})
+    if event.kind in MARRIAGE_EVENTS:
+        raise ValidationError({"event": _("A marriage is corrected on the marriage record.")})
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the deletion.")})
     event.state = EventState.VOIDED
