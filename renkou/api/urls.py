@@ -51,3 +51,4 @@ def validation_error(request: HttpRequest, exc: ValidationError):
 
 
 api.add_router("/", core_router)
+api.add_router("/", "renkou.registry.api.router")
