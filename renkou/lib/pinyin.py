@@ -28,6 +28,9 @@ COMPOUND_SURNAMES: dict[str, tuple[str, str]] = {
 }  # fmt: skip
 
 
+MAX_PINYIN, MAX_INITIALS = 200, 50
+
+
 @lru_cache(maxsize=65536)
 def char_reading(char: str) -> str:
     """The toneless reading of one character ('' for anything that is not Chinese)."""
@@ -56,7 +59,8 @@ def syllables(name: str) -> list[str]:
 def name_keys(name: str) -> tuple[str, str]:
     """(full pinyin, initials) of a name, lower case, no tones, no spaces."""
     parts = syllables(name)
-    return "".join(parts), "".join(part[0] for part in parts)
+    # Bounded to the registry's columns; a prefix of a key still finds the name.
+    return "".join(parts)[:MAX_PINYIN], "".join(part[0] for part in parts)[:MAX_INITIALS]
 
 
 def normalise_query(text: str) -> str:

@@ -96,6 +96,15 @@ def _check_unique_id(number: str | None, exclude_pk: int | None = None) -> list[
     return []
 
 
+def normalise_phone(text: str) -> str:
+    """Digits (and a leading +) only, so a phone is found however it was typed."""
+    from renkou.lib.text import normalise_digits
+
+    cleaned = normalise_digits(text or "").strip()
+    plus = "+" if cleaned.startswith("+") else ""
+    return plus + "".join(ch for ch in cleaned if ch.isdigit())
+
+
 def _set_name(person: Person, name: str) -> None:
     person.name = name.strip()
     person.name_pinyin, person.name_initials = name_keys(person.name)
@@ -143,6 +152,9 @@ def register_person(
             {"residence_unit": _("Give the unit where the person lives or is registered.")}
         )
     _authorise(actor, unit)
+    for other in (residence_unit, hukou_unit, household.unit if household else None):
+        if other is not None:
+            require_in_scope(actor, other)
     number = _normalise_id(id_number)
     _raise_if_errors([
         *rules.check_id_number(number or "", birth_date, sex),
@@ -153,7 +165,8 @@ def register_person(
         id_number=number, sex=sex, birth_date=birth_date, ethnic_group=ethnic_group,
         hukou_type=hukou_type, hukou_unit=hukou_unit,
         hukou_division=hukou_division or (hukou_unit.code[:12] if hukou_unit else ""),
-        residence_unit=residence_unit, unit=unit, phone=phone, household=household,
+        residence_unit=residence_unit, unit=unit, phone=normalise_phone(phone),
+        household=household,
         relation_to_head=relation_to_head,
     )  # fmt: skip
     _set_name(person, name)
@@ -185,6 +198,8 @@ def update_person(*, actor: User | None, person: Person, reason: str, **fields) 
         raise ValidationError({sorted(unknown)[0]: _("This field is derived from events.")})
     if "id_number" in fields:
         fields["id_number"] = _normalise_id(fields["id_number"])
+    if "phone" in fields:
+        fields["phone"] = normalise_phone(fields["phone"])
     for field, value in fields.items():
         if field == "name":
             _set_name(person, value)
@@ -253,6 +268,9 @@ def record_birth(
 ) -> Event:
     """A live birth to `mother`: the child, its parent links and the birth event."""
     _authorise(actor, mother.unit)
+    for other in (father.unit if father else None, residence_unit):
+        if other is not None:
+            require_in_scope(actor, other)
     marriage = _current_marriage(mother, father, date)
     number = _normalise_id(id_number)
     warnings = _raise_if_errors([
@@ -438,7 +456,8 @@ def record_marriage(
     date: datetime.date,
     reason: str = "",
 ) -> Marriage:
-    _authorise(actor, wife.unit if wife.unit_id else husband.unit)
+    _authorise(actor, wife.unit)
+    require_in_scope(actor, husband.unit)
     problems = [
         *rules.check_marriage_age("M", husband.birth_date, date),
         *rules.check_marriage_age("F", wife.birth_date, date),
@@ -522,7 +541,7 @@ def record_divorce(
 
 MARRIAGE_EVENTS = {EventKind.MARRIAGE, EventKind.DIVORCE}
 CORRECTABLE = {"date", "place", "plurality", "cause_category", "division_from", "division_to",
-               "residence_unit", "moves_hukou", "hukou_type", "reason"}  # fmt: skip
+               "residence_unit", "moves_hukou", "hukou_type"}  # fmt: skip
 
 
 @transaction.atomic

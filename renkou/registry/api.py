@@ -22,7 +22,6 @@ from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import scoping
 from renkou.lib.codes import ETHNIC_GROUPS, FAMILY_RELATIONS
 from renkou.lib.masking import mask_id_number, mask_phone
-from renkou.lib.pinyin import name_keys
 from renkou.registry import actions, queries
 from renkou.registry.filters import HouseholdFilters, PersonFilters
 from renkou.registry.models import Event, EventKind, Household, Marriage, Person
@@ -38,7 +37,7 @@ REVEAL = "core.reveal_id_number"
 
 # Column limits, declared so that breaking them is a 422 and never a database error (500).
 REASON_MAX = 200  # Event.reason (moves and registration-type changes store it there)
-NAME_MAX, PINYIN_MAX, INITIALS_MAX = 50, 200, 50  # Person.name, name_pinyin, name_initials
+NAME_MAX = 50  # Person.name
 ID_INPUT_MAX = 40  # typed ID numbers may carry spaces; stored normalised (18 characters)
 PAGE_SIZE_MAX = 100
 
@@ -50,15 +49,12 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _check_name(value: str | None) -> str | None:
-    """A name must not be blank, and its pinyin keys must fit their columns."""
+    """A name must not be blank (its pinyin keys are bounded by lib.pinyin)."""
     if value is None:
         return value
     name = value.strip()
     if not name:
         raise ValueError("the name is empty")
-    full, initials = name_keys(name)
-    if len(full) > PINYIN_MAX or len(initials) > INITIALS_MAX:
-        raise ValueError("the name is too long")
     return name
 
 
@@ -326,7 +322,9 @@ def create_person(request: HttpRequest, payload: PersonIn, reveal: bool = False)
             ("hukou_unit", payload.hukou_unit_id),
         )
     }
-    household = queries.get_household_for(user, payload.household_id) if payload.household_id else None
+    household = (
+        queries.get_household_for(user, payload.household_id) if payload.household_id else None
+    )
     person = actions.register_person(
         actor=user,
         name=payload.name,
@@ -346,9 +344,7 @@ def create_person(request: HttpRequest, payload: PersonIn, reveal: bool = False)
 
 
 @router.patch("/persons/{person_id}", response={200: PersonDetail, **WRITES})
-def update_person(
-    request: HttpRequest, person_id: int, payload: PersonPatch, reveal: bool = False
-):
+def update_person(request: HttpRequest, person_id: int, payload: PersonPatch, reveal: bool = False):
     """Correct a person's own facts, with the reason kept in the history."""
     person = _person(request, person_id)
     given = payload.dict(exclude_unset=True)
@@ -377,10 +373,6 @@ class HouseholdOut(Schema):
     unit_id: int
     unit_name: str
 
-    @staticmethod
-    def resolve_unit_name(obj: Household) -> str:
-        return obj.unit.name
-
 
 class HouseholdPage(Schema):
     items: list[HouseholdOut]
@@ -397,12 +389,22 @@ class HouseholdDetail(HouseholdOut):
     members: list[MemberOut] = Field(description="The members the caller's units cover.")
 
 
+def _household_row(household: Household) -> dict[str, Any]:
+    return {
+        "id": household.pk,
+        "number": household.number,
+        "address": household.address,
+        "unit_id": household.unit_id,
+        "unit_name": household.unit.name,
+    }
+
+
 @router.get("/households", response={200: HouseholdPage, **READS})
 def list_households(request: HttpRequest, filters: Query[HouseholdFilters], paging: Query[PageIn]):
     core_actions.require_perm(request.user, VIEW_HOUSEHOLD)
     households = filters.filter(queries.households_visible_to(request.user))
     rows, page = _page(households.select_related("unit").order_by("number", "pk"), paging)
-    return {"items": rows, **page}
+    return {"items": [_household_row(household) for household in rows], **page}
 
 
 @router.get("/households/{household_id}", response={200: HouseholdDetail, **READS})
@@ -416,12 +418,7 @@ def get_household(request: HttpRequest, household_id: int, reveal: bool = False)
         .order_by("relation_to_head", "birth_date", "pk")
     )
     shown = _shown_ids(request, members, reveal)
-    return {
-        "id": household.pk,
-        "number": household.number,
-        "address": household.address,
-        "unit_id": household.unit_id,
-        "unit_name": household.unit.name,
+    return _household_row(household) | {
         "members": [
             _row(person, shown[person.pk]) | {"relation_to_head": person.relation_to_head}
             for person in members

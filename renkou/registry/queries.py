@@ -63,6 +63,9 @@ def parse_query(text: str) -> SearchTerms:
     """Read a search box: `110105…` (ID), `138…` (phone), `张伟`, `zhangwei`, `zw`,
     `张伟 002X` (name + last four of the ID), or a household number."""
     words = normalise_digits(text).upper().split()
+    joined = "".join(words).replace("-", "")
+    if len(words) > 1 and (_ID_LIKE.match(joined) or _PHONE.match(joined)):
+        words = [joined]  # an ID or phone typed in groups: 510199 19600501 0013
     terms: dict[str, str] = {}
     for word in words:
         if _ID_LIKE.match(word):
@@ -74,7 +77,7 @@ def parse_query(text: str) -> SearchTerms:
         elif word.isdigit() or (word[:1].isdigit() and word.isalnum()):
             terms["household"] = word
         elif is_pinyin_query(word):
-            terms["pinyin"] = normalise_query(word)
+            terms["pinyin"] = terms.get("pinyin", "") + normalise_query(word)  # "wang wei"
         else:
             terms["name"] = word
     return SearchTerms(**terms)

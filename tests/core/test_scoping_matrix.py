@@ -246,6 +246,10 @@ COVERED = {
     # registry pages: tests/registry/test_views.py
     "person-search", "person-create", "person-detail", "person-reveal", "event-record",
     "event-correct", "event-void", "household-detail", "unit-persons",
+    # registry API: tests/registry/test_api.py (outsider 404, auditor 403 on each)
+    "api:list_persons", "api:get_person", "api:create_person", "api:update_person",
+    "api:list_households", "api:get_household", "api:list_events", "api:record_event",
+    "api:correct_event", "api:void_event",
     # matrix and the tests above
     "unit-detail", "unit-create", "unit-rename", "unit-close", "unit-move", "unit-merge",
     "unit-split", "staff-detail", "staff-reveal", "staff-disable", "staff-assign",
