@@ -30,6 +30,34 @@ COMPOUND_SURNAMES: dict[str, tuple[str, str]] = {
 
 MAX_PINYIN, MAX_INITIALS = 200, 50
 
+# Every toneless Mandarin syllable (pypinyin's readings, ü as v), to tell typed full pinyin
+# ("zhangwei", "wangj") from initials ("zw", "wjg").
+SYLLABLES = frozenset(
+    """
+    a ai an ang ao ba bai ban bang bao bei ben beng bi bian biang biao bie bin bing bo bong bu
+    ca cai can cang cao ce cei cen ceng cha chai chan chang chao che chen cheng chi chong chou
+    chu chua chuai chuan chuang chui chun chuo ci cong cou cu cuan cui cun cuo da dai dan dang
+    dao de dei den deng di dia dian diao die din ding diu dong dou du duan dui dun duo e ei en
+    eng er fa fan fang fei fen feng fiao fo fou fu ga gai gan gang gao ge gei gen geng gong gou
+    gu gua guai guan guang gui gun guo ha hai han hang hao he hei hen heng hong hou hu hua huai
+    huan huang hui hun huo ji jia jian jiang jiao jie jin jing jiong jiu ju juan jue jun ka kai
+    kan kang kao ke kei ken keng kong kou ku kua kuai kuan kuang kui kun kuo la lai lan lang
+    lao le lei len leng li lia lian liang liao lie lin ling liu lo long lou lu luan lun luo lv
+    lve ma mai man mang mao me mei men meng mi mian miao mie min ming miu mo mou mu na nai nan
+    nang nao ne nei nen neng ni nia nian niang niao nie nin ning niu nong nou nu nuan nun nuo
+    nv nve o ou pa pai pan pang pao pei pen peng pi pian piao pie pin ping po pou pu qi qia
+    qian qiang qiao qie qin qing qiong qiu qu quan que qun ran rang rao re ren reng ri rong rou
+    ru rua ruan rui run ruo sa sai san sang sao se sen seng sha shai shan shang shao she shei
+    shen sheng shi shou shu shua shuai shuan shuang shui shun shuo si song sou su suan sui sun
+    suo ta tai tan tang tao te tei teng ti tian tiao tie ting tong tou tu tuan tui tun tuo wa
+    wai wan wang wei wen weng wo wong wu xi xia xian xiang xiao xie xin xing xiong xiu xu xuan
+    xue xun ya yan yang yao ye yi yin ying yo yong you yu yuan yue yun za zai zan zang zao ze
+    zei zen zeng zha zhai zhan zhang zhao zhe zhei zhen zheng zhi zhong zhou zhu zhua zhuai
+    zhuan zhuang zhui zhun zhuo zi zong zou zu zuan zui zun zuo
+    """.split()
+)
+_PREFIXES = frozenset(s[:i] for s in SYLLABLES for i in range(1, len(s) + 1))
+
 
 @lru_cache(maxsize=65536)
 def char_reading(char: str) -> str:
@@ -72,3 +100,17 @@ def normalise_query(text: str) -> str:
 def is_pinyin_query(text: str) -> bool:
     cleaned = normalise_query(text)
     return bool(cleaned) and cleaned.isascii() and cleaned.isalpha()
+
+
+@lru_cache(maxsize=4096)
+def is_full_pinyin(text: str) -> bool:
+    """True if `text` is whole syllables, the last possibly cut short ("zhangw", "wangjianguo");
+    False for what can only be initials ("zw", "wjg")."""
+    if not text:
+        return False
+    if text in _PREFIXES:
+        return True
+    for cut in range(min(6, len(text) - 1), 0, -1):
+        if text[:cut] in SYLLABLES and is_full_pinyin(text[cut:]):
+            return True
+    return False

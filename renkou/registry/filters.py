@@ -90,9 +90,7 @@ class PersonFilters(FilterSchema):
         """A stable order for paging: as the search orders its results when there is a
         query (pinyin or name, so the prefix index serves it), else by unit and pinyin."""
         if self.q:
-            if queries.parse_query(self.q).pinyin:
-                return ("name_pinyin", "pk")
-            return ("name", "pk")
+            return queries.search_order(queries.parse_query(self.q))
         return ("unit__path", "name_pinyin", "pk")
 
 

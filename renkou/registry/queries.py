@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
 
 from renkou.core.models import User
 from renkou.lib import scoping
-from renkou.lib.pinyin import is_pinyin_query, normalise_query
+from renkou.lib.pinyin import is_full_pinyin, is_pinyin_query, normalise_query
 from renkou.lib.text import normalise_digits
 from renkou.registry.models import Event, EventState, Household, Marriage, ParentChild, Person
 
@@ -56,7 +56,8 @@ class SearchTerms:
     phone: str = ""
     household: str = ""
     name: str = ""
-    pinyin: str = ""
+    pinyin: str = ""  # whole syllables, the last possibly cut short: zhangwei, wangj
+    initials: str = ""  # zw, wjg
 
 
 def parse_query(text: str) -> SearchTerms:
@@ -80,6 +81,8 @@ def parse_query(text: str) -> SearchTerms:
             terms["pinyin"] = terms.get("pinyin", "") + normalise_query(word)  # "wang wei"
         else:
             terms["name"] = word
+    if "pinyin" in terms and not is_full_pinyin(terms["pinyin"]):
+        terms["initials"] = terms.pop("pinyin")
     return SearchTerms(**terms)
 
 
@@ -94,12 +97,12 @@ def search_q(terms: SearchTerms) -> Q | None:
         conditions.append(Q(household__number=terms.household))
     if terms.name:
         conditions.append(scoping.prefix_q("name", terms.name))
+    # One column per query, so its index both filters and orders (an OR of the two
+    # columns sorted every match: 130 ms p95 for common initials over 1M persons).
     if terms.pinyin:
-        # zhangwei (full), zw (initials), zhangw (a prefix of either)
-        conditions.append(
-            scoping.prefix_q("name_pinyin", terms.pinyin)
-            | scoping.prefix_q("name_initials", terms.pinyin)
-        )
+        conditions.append(scoping.prefix_q("name_pinyin", terms.pinyin))
+    if terms.initials:
+        conditions.append(scoping.prefix_q("name_initials", terms.initials))
     if terms.id_last4:
         conditions.append(Q(id_number__endswith=terms.id_last4))
     if not conditions:
@@ -119,13 +122,37 @@ def _full_id(text: str) -> str:
         return text
 
 
+def search_order(terms: SearchTerms) -> tuple[str, ...]:
+    """Order results by the column the query matched, so its index serves the page."""
+    if terms.pinyin:
+        return ("name_pinyin", "pk")
+    if terms.initials:
+        return ("name_initials", "pk")
+    return ("name", "pk")
+
+
+def search_terms(user: User, text: str) -> SearchTerms:
+    """The query's reading; typed syllables that find nobody are tried as initials ("ah")."""
+    terms = parse_query(text)
+    if terms.pinyin and len(terms.pinyin) <= 6:
+        condition = search_q(terms)
+        if condition is not None and not persons_visible_to(user).filter(condition).exists():
+            terms = replace(terms, pinyin="", initials=terms.pinyin)
+    return terms
+
+
 def search_persons(user: User, text: str) -> QuerySet[Person]:
     """Scoped search, ordered for paging; an empty query finds nothing."""
-    condition = search_q(parse_query(text))
+    terms = search_terms(user, text)
+    condition = search_q(terms)
     if condition is None:
         return Person.objects.none()
-    order = "name_pinyin" if parse_query(text).pinyin else "name"
-    return persons_visible_to(user).filter(condition).select_related("unit").order_by(order, "pk")
+    return (
+        persons_visible_to(user)
+        .filter(condition)
+        .select_related("unit")
+        .order_by(*search_order(terms))
+    )
 
 
 def first_page(queryset: QuerySet, page: int, size: int = 20) -> tuple[list, bool]:
