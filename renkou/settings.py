@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "renkou.web",
     "renkou.core",
     "renkou.registry",
+    "renkou.simulate",
 ]
 
 MIDDLEWARE = [

@@ -136,6 +136,14 @@ E0: dict[int, tuple[float, float]] = {
 # childhood term, μ(x) = a·e^(−b·x) + c + d·e^(g·x); the level α is solved for each year and
 # sex to hit E0.  The standard (e0 ≈ 74) ⚠.
 MORTALITY_STANDARD = {"a": 0.03, "b": 1.6, "c": 0.0004, "d": 0.00003, "g": 0.095}
+# Infant mortality rate (deaths under 1 per live birth): NHC statistical bulletins ✅ for
+# 2000 (32.2‰), 2005 (19.0‰), 2010 (13.1‰), 2015 (8.1‰), 2020 (5.4‰), 2023 (4.5‰); MCH
+# surveillance 1991 (50.2‰) ◐; 1950s–1980s and the famine after Banister (1987) ◐.
+INFANT_MORTALITY: dict[int, float] = {
+    1950: 0.195, 1957: 0.140, 1959: 0.180, 1960: 0.260, 1961: 0.190, 1963: 0.110,
+    1970: 0.070, 1980: 0.050, 1991: 0.050, 2000: 0.032, 2005: 0.019, 2010: 0.013,
+    2015: 0.0081, 2020: 0.0054, 2023: 0.0045, 2025: 0.0042,
+}  # fmt: skip
 # Share of the first year's mortality that falls in the calendar year of birth ⚠.
 INFANT_FIRST_YEAR_SHARE = 0.7
 MAX_AGE = 110
@@ -253,6 +261,27 @@ KEEP_DECEASED_SINCE = 1990
 KEEP_MOVED_AWAY_YEARS = 10
 # Household-registration delay of births: exponential, mean days ⚠ (rule: within one month).
 BIRTH_REGISTRATION_MEAN_DAYS = 7.0
+# Births registered late (补录, 90 days to ~3 years after the birth) ◐/⚠.
+LATE_BIRTH_REGISTRATION = 0.015
+# Households: the husband is the head of a couple's household ⚠; widowed or divorced people
+# of 70+ living in a married child's household (rural, urban) ◐ (2020 census: about half of
+# the rural elderly live with children).
+HEAD_IS_HUSBAND = 0.85
+ELDERLY_WITH_CHILD = {"rural": 0.6, "urban": 0.4}
+# Causes of death by age band (upper age, {category: share}) after the NHC cause-of-death
+# statistics (circulatory and cancer lead from middle age; injuries among the young) ◐.
+DEATH_CAUSES: tuple[tuple[int, dict[str, float]], ...] = (
+    (1, {"围生期疾病": 0.45, "先天异常": 0.25, "呼吸系统疾病": 0.15, "损伤和中毒": 0.05,
+        "其他疾病": 0.1}),
+    (15, {"损伤和中毒": 0.4, "肿瘤": 0.15, "呼吸系统疾病": 0.15, "先天异常": 0.1,
+        "传染病和寄生虫病": 0.08, "其他疾病": 0.12}),
+    (45, {"损伤和中毒": 0.3, "肿瘤": 0.25, "循环系统疾病": 0.18, "消化系统疾病": 0.07,
+        "传染病和寄生虫病": 0.05, "其他疾病": 0.15}),
+    (65, {"肿瘤": 0.36, "循环系统疾病": 0.3, "呼吸系统疾病": 0.08, "损伤和中毒": 0.08,
+        "消化系统疾病": 0.05, "内分泌营养和代谢疾病": 0.04, "其他疾病": 0.09}),
+    (200, {"循环系统疾病": 0.45, "肿瘤": 0.22, "呼吸系统疾病": 0.14, "内分泌营养和代谢疾病": 0.04,
+        "损伤和中毒": 0.04, "消化系统疾病": 0.03, "其他疾病": 0.08}),
+)  # fmt: skip
 # Ethnic groups of natives and of migrants (GB 3304 code → share) ◐ (Sichuan: Han 94%, Yi,
 # Tibetan, Qiang, Tujia, Hui, Miao; an urban district is more Han).
 ETHNIC_NATIVE = {"01": 0.975, "07": 0.008, "04": 0.006, "33": 0.004, "03": 0.003, "15": 0.002,
@@ -299,6 +328,7 @@ class Params:
         default_factory=lambda: {k: dict(v) for k, v in PARITY_WEIGHTS.items()}
     )
     e0: dict[int, tuple[float, float]] = field(default_factory=lambda: dict(E0))
+    infant_mortality: dict[int, float] = field(default_factory=lambda: dict(INFANT_MORTALITY))
     first_marriage_mean: dict[int, tuple[float, float]] = field(
         default_factory=lambda: dict(FIRST_MARRIAGE_MEAN)
     )
@@ -308,9 +338,7 @@ class Params:
     ever_marry: dict[int, tuple[float, float]] = field(default_factory=lambda: dict(EVER_MARRY))
     divorce: dict[int, float] = field(default_factory=lambda: dict(DIVORCE))
     hukou_conversion: dict[int, float] = field(default_factory=lambda: dict(HUKOU_CONVERSION))
-    village_requisition: dict[int, float] = field(
-        default_factory=lambda: dict(VILLAGE_REQUISITION)
-    )
+    village_requisition: dict[int, float] = field(default_factory=lambda: dict(VILLAGE_REQUISITION))
     unified_hukou: tuple[int, int, int] = UNIFIED_HUKOU
     inflow_rate: dict[int, float] = field(default_factory=lambda: dict(INFLOW_RATE))
     inflow_with_hukou: dict[int, float] = field(default_factory=lambda: dict(INFLOW_WITH_HUKOU))
@@ -416,20 +444,31 @@ def _life_expectancy(survivorship: np.ndarray) -> float:
     return float(person_years.sum())
 
 
-def life_table_q(e0: float) -> np.ndarray:
-    """Probabilities of dying q(x), x = 0..MAX_AGE (q(MAX_AGE) = 1), for a target e0."""
+def life_table_q(e0: float, q0: float | None = None) -> np.ndarray:
+    """Probabilities of dying q(x), x = 0..MAX_AGE (q(MAX_AGE) = 1), for a target e0.
+
+    With ``q0`` the first year's mortality is fixed (the infant mortality rate) and the Brass
+    level is solved for the remaining ages, so e0 is still met.
+    """
     standard = _standard_survivorship()
     with np.errstate(divide="ignore"):
         logit = 0.5 * np.log((1 - standard) / standard)
     logit[0] = -np.inf
+
+    def table(alpha: float) -> np.ndarray:
+        survivorship = _brass(alpha, logit)
+        if q0 is not None:
+            survivorship[1:] = (1 - q0) * survivorship[1:] / survivorship[1]
+        return survivorship
+
     lo, hi = -4.0, 4.0
     for _ in range(60):  # bisection on α: e0 decreases as α grows
         mid = (lo + hi) / 2
-        if _life_expectancy(_brass(mid, logit)) > e0:
+        if _life_expectancy(table(mid)) > e0:
             lo = mid
         else:
             hi = mid
-    survivorship = _brass((lo + hi) / 2, logit)
+    survivorship = table((lo + hi) / 2)
     q = 1.0 - survivorship[1:] / survivorship[:-1]
     q[-1] = 1.0
     return np.clip(q, 0.0, 1.0)
