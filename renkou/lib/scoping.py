@@ -21,24 +21,27 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound=Model)
 
-# Above every character a path can hold; makes a prefix into a half-open range.
-_RANGE_END = "\U0010ffff"
-
-
 class OutOfScope(Http404):
     """Raised for records outside the user's units; answers 404 exactly like a missing one."""
 
 
 def prefix_q(field: str, prefix: str) -> Q:
-    """`field` starts with `prefix`, in the form each database can answer from an index.
+    """`field` starts with `prefix`, in a form each database answers from an ordinary index.
 
     SQLite compiles `startswith` to LIKE … ESCAPE, which cannot use a normal index (a full
-    scan; see PERFORMANCE.md), but a range can. PostgreSQL's non-C collations do not order
-    strings byte-wise, so there the pattern-ops index behind `startswith` is the right one.
+    scan; see PERFORMANCE.md), but a half-open range can. PostgreSQL can use its pattern-ops
+    index for LIKE, but then walks the ordered index filtering every row when the results are
+    ordered by that column (2.4 s over 1M persons); the same range lets it scan just the
+    prefix. There the LIKE stays too, so a collation that orders strings otherwise than by
+    code point can only make the range wider, never change the answer.
     """
+    if not prefix:
+        return Q()
+    upper = prefix[:-1] + chr(min(ord(prefix[-1]) + 1, 0x10FFFF))
+    in_range = Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
     if connection.vendor == "sqlite":
-        return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + _RANGE_END})
-    return Q(**{f"{field}__startswith": prefix})
+        return in_range
+    return Q(**{f"{field}__startswith": prefix}) & in_range
 
 
 def unit_paths(user: User, *, on: datetime.date | None = None) -> list[str]:
