@@ -174,7 +174,10 @@ class Person(models.Model):
         verbose_name_plural = _("persons")
         indexes = [
             models.Index(fields=["unit", "status"], name="person_unit_status"),
-            models.Index(fields=["name"], name="person_name"),
+            # Search pages are ordered (column, id): these serve the filter and the order.
+            models.Index(fields=["name", "id"], name="person_name"),
+            models.Index(fields=["name_pinyin", "id"], name="person_pinyin_id"),
+            models.Index(fields=["name_initials", "id"], name="person_initials_id"),
             models.Index(fields=["phone"], name="person_phone"),
         ]
         constraints = [

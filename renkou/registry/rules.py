@@ -8,8 +8,19 @@ from dataclasses import dataclass
 
 from renkou.lib import idnumber
 
-# Legal marriage ages (婚姻法 / 民法典 第1047条).
-MARRIAGE_AGE = {"M": 22, "F": 20}
+# Legal marriage ages by the law in force on the wedding day: the 1930 Civil Code (18/16),
+# the 1950 Marriage Law from 1950-05-01 (20/18), the 1980 Marriage Law from 1981-01-01 and
+# the Civil Code art. 1047 (22/20). Marriages are judged by the law of their day.
+MARRIAGE_AGES: tuple[tuple[datetime.date, dict[str, int]], ...] = (
+    (datetime.date(1981, 1, 1), {"M": 22, "F": 20}),
+    (datetime.date(1950, 5, 1), {"M": 20, "F": 18}),
+    (datetime.date.min, {"M": 18, "F": 16}),
+)
+MARRIAGE_AGE = MARRIAGE_AGES[0][1]  # today's
+
+
+def marriage_age_on(day: datetime.date) -> dict[str, int]:
+    return next(ages for since, ages in MARRIAGE_AGES if day >= since)
 MOTHER_AGE_LIMITS = (12, 60)  # outside: rejected
 MOTHER_AGE_USUAL = (15, 50)  # outside: accepted with a warning
 
@@ -113,7 +124,7 @@ def check_within_life(
 
 
 def check_marriage_age(sex: str, birth_date: datetime.date, day: datetime.date) -> list[Problem]:
-    minimum = MARRIAGE_AGE[sex]
+    minimum = marriage_age_on(day)[sex]
     age = age_on(birth_date, day)
     if age < minimum:
         who_zh, who_en = ("男方", "the man") if sex == "M" else ("女方", "the woman")
