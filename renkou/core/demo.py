@@ -40,17 +40,25 @@ DEMO_TREE = (
     ),
 )  # fmt: skip
 
-# (username, full name, role, unit code, duty)
+# (username, full name, role, unit slot, duty); the slots are filled with real units of the
+# demo district, whichever way it was made (the built-in tree or the simulator).
 DEMO_ACCOUNTS = (
-    ("qu_admin", "区管理员", "district_admin", "510199000000", "系统管理"),
-    ("qu_staff", "区工作人员", "district_staff", "510199000000", "统计"),
-    ("dc_staff", "东城街道专干", "township_staff", "510199001000", "计生专干"),
-    ("qs_staff", "青山镇专干", "township_staff", "510199101000", "计生专干"),
-    ("dm_grid", "东门社区网格员", "grid_worker", "510199001001", "网格员"),
-    ("qsc_grid", "青山村网格员", "grid_worker", "510199101201", "网格员"),
-    ("auditor", "审计员", "auditor", "510199000000", "审计"),
-    ("feed_gongan", "公安户籍数据接口", "feed_account", "510199000000", "部门数据接口"),
+    ("qu_admin", "区管理员", "district_admin", "district", "系统管理"),
+    ("qu_staff", "区工作人员", "district_staff", "district", "统计"),
+    ("dc_staff", "街道专干", "township_staff", "township", "计生专干"),
+    ("qs_staff", "乡镇专干", "township_staff", "township2", "计生专干"),
+    ("dm_grid", "社区网格员", "grid_worker", "village", "网格员"),
+    ("qsc_grid", "村网格员", "grid_worker", "village2", "网格员"),
+    ("auditor", "审计员", "auditor", "district", "审计"),
+    ("feed_gongan", "公安户籍数据接口", "feed_account", "district", "部门数据接口"),
 )
+BUILTIN_SLOTS = {
+    "district": "510199000000",
+    "township": "510199001000",
+    "township2": "510199101000",
+    "village": "510199001001",
+    "village2": "510199101201",
+}
 
 
 @dataclass(frozen=True)
@@ -80,11 +88,19 @@ def build_tree(spec: tuple, parent: OrgUnit | None = None) -> OrgUnit:
 
 @transaction.atomic
 def load_demo() -> list[DemoLogin]:
-    """Create the demo district and accounts; returns the logins to print."""
+    """The built-in small district and its accounts; returns the logins to print."""
     build_tree(DEMO_TREE)
+    return create_accounts(
+        {slot: OrgUnit.objects.get(code=code) for slot, code in BUILTIN_SLOTS.items()}
+    )
+
+
+@transaction.atomic
+def create_accounts(slots: dict[str, OrgUnit]) -> list[DemoLogin]:
+    """One account per role on the units of `slots`; the feed account gets an API token."""
     logins = []
-    for username, full_name, role, code, duty in DEMO_ACCOUNTS:
-        unit = OrgUnit.objects.get(code=code)
+    for username, full_name, role, slot, duty in DEMO_ACCOUNTS:
+        unit = slots[slot]
         api_only = role == "feed_account"
         user = actions.create_staff_user(
             actor=None,
@@ -115,17 +131,17 @@ def database_is_empty() -> bool:
 def existing_logins() -> list[DemoLogin]:
     """The demo accounts still present (their passwords unless someone changed them)."""
     logins = []
-    for username, _name, _role, code, _duty in DEMO_ACCOUNTS:
+    for username, _name, _role, _slot, _duty in DEMO_ACCOUNTS:
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
             continue
-        unit = OrgUnit.objects.filter(code=code).first()
+        assignment = user.assignments.select_related("unit").first()
         usable = user.has_usable_password() and user.check_password(DEMO_PASSWORD)
         logins.append(
             DemoLogin(
                 username,
                 user.get_role_display(),
-                unit.name if unit else "",
+                assignment.unit.name if assignment else "",
                 DEMO_PASSWORD if usable else None,
             )
         )

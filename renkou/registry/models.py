@@ -119,6 +119,7 @@ class Person(models.Model):
         verbose_name=_("responsible unit"),
         on_delete=models.PROTECT,
         related_name="persons",
+        db_index=False,  # person_unit_status leads with it
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     status = models.CharField(
@@ -126,7 +127,7 @@ class Person(models.Model):
         max_length=12,
         choices=PersonStatus.choices,
         default=PersonStatus.ALIVE,
-        db_index=True,
+        # filtered with the unit: person_unit_status
     )
     death_date = models.DateField(_("date of death"), null=True, blank=True)
     floating = models.CharField(
@@ -135,7 +136,7 @@ class Person(models.Model):
         choices=Floating.choices,
         blank=True,
         default="",
-        db_index=True,
+        # person_floating (partial) below
     )
     floating_since = models.DateField(_("floating since"), null=True, blank=True)
     only_child_cert_no = models.CharField(
@@ -179,6 +180,12 @@ class Person(models.Model):
             models.Index(fields=["name_pinyin", "id"], name="person_pinyin_id"),
             models.Index(fields=["name_initials", "id"], name="person_initials_id"),
             models.Index(fields=["phone"], name="person_phone"),
+            # Most persons are not floating: index only those who are.
+            models.Index(
+                fields=["floating", "unit"],
+                condition=~models.Q(floating=""),
+                name="person_floating",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(sex__in=["M", "F"]), name="person_sex_m_f"),
@@ -254,7 +261,11 @@ class ParentChild(models.Model):
         STEP = "step", _("step")
 
     parent = models.ForeignKey(
-        Person, verbose_name=_("parent"), on_delete=models.PROTECT, related_name="child_links"
+        Person,
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        related_name="child_links",
+        db_index=False,  # parentchild_unique leads with it
     )
     child = models.ForeignKey(
         Person, verbose_name=_("child"), on_delete=models.PROTECT, related_name="parent_links"
@@ -303,7 +314,11 @@ class Event(models.Model):
     kind = models.CharField(_("event"), max_length=12, choices=EventKind.choices)
     date = models.DateField(_("date"), db_index=True)
     person = models.ForeignKey(
-        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="events"
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,  # event_person_state_date leads with it
     )
     unit = models.ForeignKey(
         "core.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="events"
@@ -313,7 +328,7 @@ class Event(models.Model):
         max_length=10,
         choices=EventState.choices,
         default=EventState.ACTIVE,
-        db_index=True,
+        # event_person_state_date covers it
     )
     supersedes = models.OneToOneField(
         "self",
@@ -331,6 +346,7 @@ class Event(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="births_as_mother",
+        db_index=False,  # event_mother_state leads with it
     )
     father = models.ForeignKey(
         Person,

@@ -18,8 +18,18 @@ class Command(BaseCommand):
             action="store_true",
             help="do nothing (and succeed) when the database has data",
         )
+        parser.add_argument(
+            "--persons", type=int, default=20_000, help="simulated residents (default 20,000)"
+        )
+        parser.add_argument(
+            "--builtin",
+            action="store_true",
+            help="the small built-in tree without residents (no simulation)",
+        )
 
-    def handle(self, *args, if_empty: bool = False, **options):
+    def handle(
+        self, *args, if_empty: bool = False, persons: int = 20_000, builtin: bool = False, **options
+    ):
         if not demo.database_is_empty():
             if if_empty:
                 self.stdout.write(
@@ -28,7 +38,20 @@ class Command(BaseCommand):
                 self._print(demo.existing_logins())
                 return
             raise CommandError("数据库不是空的 / the database is not empty")
-        self._print(demo.load_demo())
+        if builtin:
+            self._print(demo.load_demo())
+            return
+        from renkou.simulate.demo import load_simulated_demo
+
+        self.stdout.write(
+            f"正在生成演示辖区（{persons:,} 人）… / simulating a district of {persons:,} persons …"
+        )
+        logins, report = load_simulated_demo(persons=persons)
+        loaded = report.counts["persons"].inserted
+        self.stdout.write(
+            f"已载入 {loaded:,} 人 / loaded {loaded:,} persons in {report.elapsed:.1f} s"
+        )
+        self._print(logins)
 
     def _print(self, logins):
         if not logins:

@@ -1,0 +1,542 @@
+"""Raw, batched inserts for the bulk loader, on SQLite and PostgreSQL.
+
+* SQLite: `executemany` of `INSERT … ON CONFLICT DO NOTHING` in batches on the raw sqlite3
+  cursor, with a 256 MiB page cache on the load connection (restored afterwards).
+* PostgreSQL: psycopg 3 `COPY` into a temporary table, then `INSERT … SELECT … ON CONFLICT DO
+  NOTHING`; `synchronous_commit` is off for the load's transactions.
+* Columns holding one value for every row (timestamps, empty optional columns) are written
+  into the statement once instead of being bound a million times.
+
+Every batch is its own `transaction.atomic()` (a savepoint when the caller is already in a
+transaction, as `--dry-run` is). The primary keys of new households, persons and marriages are
+reserved before inserting (SQLite: by moving `sqlite_sequence` past them; PostgreSQL: by
+moving the identity sequence past them while the table is locked against inserts), so the
+rows that refer to them are built without reading ids back. A row skipped because of a
+conflict (a concurrent writer) is reported back by its reserved id.
+
+*Bulk mode* (`rebuild_indexes`; by default for a load of ≥ 20,000 rows into a table of at
+most 10,000): the table's non-unique indexes — and on PostgreSQL its foreign keys, whose
+deferred per-row checks cost as much as the insert itself — are dropped, the rows inserted
+and everything re-created, in ONE transaction per table, so no other connection ever sees
+the table without them (SQLite readers keep their snapshot; PostgreSQL locks the table until
+the end). Unique indexes stay. On PostgreSQL the rows are then copied straight into the table
+(it is locked against other writers and the rows that would conflict are left out first), and
+constant columns are column defaults for the duration. Building an index once, from sorted
+data, costs a fraction of maintaining it row by row.
+"""
+
+# SQL here is built from table and column names of our own models (quoted by the backend);
+# values are always bound parameters or, for constants, literals of values we generated.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import compress
+from typing import Any
+
+from django.db import connection, transaction
+
+__all__ = ["BULK_MIN_ROWS", "InsertResult", "Writer"]
+
+BATCH_SIZE = 50_000
+SQLITE_CACHE_KIB = 262_144  # PRAGMA cache_size=-262144: 256 MiB
+# While a table is loaded in bulk mode: enough to keep a million-row table and its new indexes
+# in the cache (otherwise each CREATE INDEX reads the table back through the WAL).
+SQLITE_BULK_CACHE_KIB = 1_048_576
+# Bulk mode pays off when the load is big and the table (nearly) empty.
+BULK_MIN_ROWS = 20_000
+BULK_MAX_EXISTING = 10_000
+
+Progress = Callable[[Iterable[Any], int, str], Iterable[Any]]
+
+
+@dataclass
+class InsertResult:
+    attempted: int = 0
+    inserted: int = 0
+    missing_ids: list[int] | None = None  # reserved ids whose row was not inserted
+    bulk: bool = False
+
+
+class Writer:
+    """Inserts rows into one database connection (Django's default one)."""
+
+    def __init__(
+        self,
+        *,
+        progress: Progress | None = None,
+        batch_size: int = BATCH_SIZE,
+        rebuild_indexes: bool | None = None,
+    ) -> None:
+        connection.ensure_connection()
+        self.vendor = connection.vendor
+        if self.vendor not in ("sqlite", "postgresql"):
+            raise NotImplementedError(
+                f"the bulk loader supports SQLite and PostgreSQL, not {self.vendor}"
+            )
+        self.progress = progress
+        self.batch_size = batch_size
+        self.rebuild_indexes = rebuild_indexes
+        self.bulk_tables: list[str] = []
+        self.timings: dict[str, float] = {}  # seconds spent inserting, per table
+        self._column_types: dict[str, dict[str, str]] = {}
+        self._counts: dict[str, int] = {}
+        self._saved_cache: int | None = None
+
+    # --- connection set-up -----------------------------------------------------------------
+
+    def __enter__(self) -> Writer:
+        if self.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA cache_size")
+                self._saved_cache = cursor.fetchone()[0]
+                cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+                if not connection.in_atomic_block:
+                    # Settings set these already; cannot be changed inside a transaction.
+                    cursor.execute("PRAGMA synchronous=NORMAL")
+                    cursor.execute("PRAGMA temp_store=MEMORY")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.vendor == "sqlite" and self._saved_cache is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size={int(self._saved_cache)}")
+
+    @staticmethod
+    def _sqlite_pragma(pragma: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA {pragma}")
+
+    # --- values ------------------------------------------------------------------------------
+
+    def datetime_value(self, value: datetime.datetime) -> Any:
+        """A datetime as this backend stores it (SQLite: text in UTC)."""
+        return connection.ops.adapt_datetimefield_value(value)
+
+    def quote(self, name: str) -> str:
+        return connection.ops.quote_name(name)
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def count(self, table: str) -> int:
+        """Rows in `table` (remembered until this writer inserts into it)."""
+        if table not in self._counts:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM {self.quote(table)}")
+                self._counts[table] = int(cursor.fetchone()[0])
+        return self._counts[table]
+
+    def fetch_in(
+        self,
+        table: str,
+        columns: Sequence[str],
+        key: str,
+        values: Iterable[Any],
+        *,
+        total: int | None = None,
+        where: str = "",
+    ) -> list[tuple]:
+        """Rows of `table` whose `key` is one of `values` (`columns` selected).
+
+        A table not much bigger than the list is scanned once and filtered here; otherwise the
+        values go in chunks (SQLite binds at most 999 parameters per statement in Django).
+        """
+        total = self.count(table) if total is None else total
+        if total == 0:
+            return []
+        wanted = set(values)
+        wanted.discard(None)
+        wanted.discard("")
+        if not wanted:
+            return []
+        select = ", ".join(self.quote(column) for column in columns)
+        extra = f" AND ({where})" if where else ""
+        position = list(columns).index(key)
+        rows: list[tuple] = []
+        with connection.cursor() as cursor:
+            if total <= 4 * len(wanted):
+                cursor.execute(
+                    f"SELECT {select} FROM {self.quote(table)} "
+                    f"WHERE {self.quote(key)} IS NOT NULL{extra}"
+                )
+                rows = [row for row in cursor.fetchall() if row[position] in wanted]
+            elif self.vendor == "postgresql":
+                ordered = sorted(wanted, key=str)
+                for start in range(0, len(ordered), 50_000):
+                    cursor.execute(
+                        f"SELECT {select} FROM {self.quote(table)} "
+                        f"WHERE {self.quote(key)} = ANY(%s){extra}",
+                        [ordered[start : start + 50_000]],
+                    )
+                    rows.extend(cursor.fetchall())
+            else:
+                ordered = sorted(wanted, key=str)
+                for start in range(0, len(ordered), 900):
+                    chunk = ordered[start : start + 900]
+                    marks = ", ".join(["%s"] * len(chunk))
+                    cursor.execute(
+                        f"SELECT {select} FROM {self.quote(table)} "
+                        f"WHERE {self.quote(key)} IN ({marks}){extra}",
+                        chunk,
+                    )
+                    rows.extend(cursor.fetchall())
+        return [tuple(row) for row in rows]
+
+    # --- ids ---------------------------------------------------------------------------------
+
+    def reserve_ids(self, table: str, count: int) -> list[int]:
+        """`count` primary keys no one else will be given (see the module docstring)."""
+        if count <= 0:
+            return []
+        if self.vendor == "postgresql":
+            # Only INSERTs into the table draw from its identity sequence, and the lock keeps
+            # them out while the block is taken: nextval, then move the sequence past it.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {self.quote(table)} IN SHARE ROW EXCLUSIVE MODE")
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                sequence = cursor.fetchone()[0]
+                cursor.execute("SELECT nextval(%s)", [sequence])
+                start = int(cursor.fetchone()[0])
+                cursor.execute("SELECT setval(%s, %s)", [sequence, start + count - 1])
+            return list(range(start, start + count))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            cursor.execute(f"SELECT MAX(id) FROM {self.quote(table)}")
+            highest = cursor.fetchone()[0] or 0
+            start = max(row[0] if row else 0, highest) + 1
+            end = start + count - 1
+            if row:
+                cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [end, table])
+            else:
+                cursor.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, end]
+                )
+        return list(range(start, end + 1))
+
+    # --- inserting ---------------------------------------------------------------------------
+
+    def wants_bulk(self, table: str, rows: int) -> bool:
+        if self.rebuild_indexes is not None:
+            return self.rebuild_indexes and rows > 0
+        return rows >= BULK_MIN_ROWS and self.count(table) <= BULK_MAX_EXISTING
+
+    def insert(
+        self,
+        table: str,
+        data: dict[str, list[Any]],
+        *,
+        constants: dict[str, Any] | None = None,
+        unique: Sequence[Sequence[str]] = (),
+        description: str = "",
+        has_ids: bool = False,
+    ) -> InsertResult:
+        """Insert the rows given as columns (`data[name][i]` is row i's value), skipping rows
+        that conflict.
+
+        `constants` are columns with one value for every row; a column of `data` that turns
+        out to hold one value is treated as one too (written once into the statement rather
+        than bound a million times). `unique` names the table's unique column sets (bulk mode
+        on PostgreSQL copies straight into the table and must leave out conflicting rows
+        itself). With `has_ids`, `data["id"]` holds reserved primary keys and the ids of rows
+        that were not inserted are returned.
+        """
+        count = len(next(iter(data.values()))) if data else 0
+        result = InsertResult(attempted=count)
+        if not count:
+            return result
+        started = time.perf_counter()
+        self._counts.pop(table, None)
+        constants = dict(constants or {})
+        varying: dict[str, list[Any]] = {}
+        for name, values in data.items():
+            if name != "id" and count > 1 and values.count(values[0]) == count:
+                constants[name] = values[0]
+            else:
+                varying[name] = values
+        if not varying:  # one row per… nothing varies: bind the first column anyway
+            name = next(iter(data))
+            varying[name] = data[name]
+            del constants[name]
+        columns = list(varying)
+        bulk = self.wants_bulk(table, count)
+        result.bulk = bulk
+        size = self.batch_size
+        spans = [(start, min(start + size, count)) for start in range(0, count, size)]
+        iterable: Iterable[tuple[int, int]] = spans
+        if self.progress is not None:
+            iterable = self.progress(spans, len(spans), description or table)
+        missing: list[int] = []
+        keep: list[bool] | None = None
+        outer = transaction.atomic() if bulk else contextlib.nullcontext()
+        with outer:
+            saved = None
+            defaults: dict[str, str | None] = {}
+            if bulk:
+                if self.vendor == "postgresql":
+                    keep = self._lock_and_filter(table, varying, constants, unique)
+                saved = self._drop_secondary(table)
+                if self.vendor == "sqlite":
+                    self._sqlite_pragma(f"cache_size=-{SQLITE_BULK_CACHE_KIB}")
+                if self.vendor == "postgresql":
+                    defaults = self._set_defaults(table, constants)
+            for start, end in iterable:
+                batch = list(zip(*(values[start:end] for values in varying.values()), strict=True))
+                if keep is not None:
+                    batch = list(compress(batch, keep[start:end]))
+                with transaction.atomic():
+                    if self.vendor == "sqlite":
+                        inserted = self._insert_sqlite(table, columns, batch, constants)
+                    elif bulk:
+                        inserted = self._copy_postgresql(table, columns, batch)
+                    else:
+                        inserted = self._insert_postgresql(table, columns, batch, constants)
+                result.inserted += inserted
+                if has_ids and inserted < end - start:
+                    missing.extend(self._missing_ids(table, varying["id"][start:end]))
+            if saved is not None:
+                if defaults:
+                    self._restore_defaults(table, defaults)
+                rebuilding = time.perf_counter()
+                self._restore_secondary(table, saved)
+                self.timings[f"{table} indexes"] = time.perf_counter() - rebuilding
+                if self.vendor == "sqlite":
+                    self._sqlite_pragma(f"cache_size=-{SQLITE_CACHE_KIB}")
+        if bulk:
+            self.bulk_tables.append(table)
+        self.timings[table] = self.timings.get(table, 0.0) + time.perf_counter() - started
+        if has_ids:
+            result.missing_ids = missing
+        return result
+
+    def _insert_sqlite(
+        self, table: str, columns: Sequence[str], batch: Sequence[tuple], constants: dict
+    ) -> int:
+        names = ", ".join(self.quote(column) for column in [*columns, *constants])
+        values = ", ".join(["?"] * len(columns) + [_sqlite_literal(v) for v in constants.values()])
+        sql = f"INSERT INTO {self.quote(table)} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"
+        cursor = connection.connection.cursor()  # the raw sqlite3 cursor: no per-row wrapping
+        try:
+            cursor.executemany(sql, batch)
+            return max(cursor.rowcount, 0)
+        finally:
+            cursor.close()
+
+    def _insert_postgresql(
+        self, table: str, columns: Sequence[str], batch: Sequence[tuple], constants: dict
+    ) -> int:
+        """COPY into a temporary table, then INSERT … SELECT … ON CONFLICT DO NOTHING."""
+        quoted = ", ".join(self.quote(column) for column in columns)
+        temp = self.quote(f"_load_{table}")
+        types = self._types(table)
+        const_names = "".join(f", {self.quote(column)}" for column in constants)
+        const_values = "".join(f", %s::{types[column]}" for column in constants)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {temp} AS SELECT {quoted} FROM {self.quote(table)} "
+                "WITH NO DATA"
+            )
+            self._copy(cursor, temp, quoted, batch)
+            cursor.execute(
+                f"INSERT INTO {self.quote(table)} ({quoted}{const_names}) "
+                f"SELECT {quoted}{const_values} FROM {temp} ON CONFLICT DO NOTHING",
+                _pg_params(constants),
+            )
+            inserted = cursor.rowcount
+            cursor.execute(f"DROP TABLE {temp}")
+        return max(inserted, 0)
+
+    def _copy_postgresql(self, table: str, columns: Sequence[str], batch: Sequence[tuple]) -> int:
+        """Bulk mode: COPY straight into the (locked, pre-filtered) table; constants are
+        filled in afterwards with one UPDATE (see insert)."""
+        quoted = ", ".join(self.quote(column) for column in columns)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            self._copy(cursor, self.quote(table), quoted, batch)
+        return len(batch)
+
+    @staticmethod
+    def _copy(cursor: Any, target: str, quoted: str, batch: Sequence[tuple]) -> None:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {target} ({quoted}) FROM STDIN") as copy:
+            write_row = copy.write_row
+            for row in batch:
+                write_row(row)
+
+    def _set_defaults(self, table: str, constants: dict[str, Any]) -> dict[str, str | None]:
+        """Bulk mode on PostgreSQL: the constant columns become column defaults for the load
+        (COPY leaves them out); returns the previous defaults to put back."""
+        previous: dict[str, str | None] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT column_name, column_default FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = %s",
+                [table],
+            )
+            current = dict(cursor.fetchall())
+            types = self._types(table)
+            for column, value in constants.items():
+                previous[column] = current.get(column)
+                cursor.execute(
+                    f"ALTER TABLE {self.quote(table)} ALTER COLUMN {self.quote(column)} "
+                    f"SET DEFAULT {_pg_literal(value, types[column])}"
+                )
+        return previous
+
+    def _restore_defaults(self, table: str, previous: dict[str, str | None]) -> None:
+        with connection.cursor() as cursor:
+            for column, default in previous.items():
+                action = f"SET DEFAULT {default}" if default is not None else "DROP DEFAULT"
+                cursor.execute(
+                    f"ALTER TABLE {self.quote(table)} ALTER COLUMN {self.quote(column)} {action}"
+                )
+
+    def _lock_and_filter(
+        self,
+        table: str,
+        varying: dict[str, list[Any]],
+        constants: dict[str, Any],
+        unique: Sequence[Sequence[str]],
+    ) -> list[bool] | None:
+        """Bulk mode on PostgreSQL: lock out other writers, then leave out the rows that
+        would conflict with what the (small) table holds now. None: keep every row."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {self.quote(table)} IN SHARE ROW EXCLUSIVE MODE")
+        self._counts.pop(table, None)  # counted again now that no one else can insert
+        if not unique or self.count(table) == 0:
+            return None
+        keep = [True] * len(next(iter(varying.values())))
+        for names in unique:
+            if any(name not in varying and name not in constants for name in names):
+                continue
+            with connection.cursor() as cursor:
+                select = ", ".join(self.quote(name) for name in names)
+                cursor.execute(f"SELECT {select} FROM {self.quote(table)}")
+                taken = {tuple(row) for row in cursor.fetchall()}
+            values = [varying.get(name) for name in names]
+            for i in range(len(keep)):
+                key = tuple(
+                    column[i] if column is not None else constants[name]
+                    for column, name in zip(values, names, strict=True)
+                )
+                if None not in key and key in taken:
+                    keep[i] = False
+        return keep
+
+    def _types(self, table: str) -> dict[str, str]:
+        if table not in self._column_types:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                    "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                    [self.quote(table)],
+                )
+                self._column_types[table] = dict(cursor.fetchall())
+        return self._column_types[table]
+
+    def _missing_ids(self, table: str, ids: list[int]) -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {self.quote(table)} WHERE id >= %s AND id <= %s",
+                [min(ids), max(ids)],
+            )
+            present = {row[0] for row in cursor.fetchall()}
+        return [pk for pk in ids if pk not in present]
+
+    # --- bulk mode ---------------------------------------------------------------------------
+
+    def _drop_secondary(self, table: str) -> dict[str, list[tuple[str, str]]]:
+        """Drop the non-unique indexes (and PostgreSQL foreign keys); return how to rebuild."""
+        saved: dict[str, list[tuple[str, str]]] = {"indexes": [], "foreign_keys": []}
+        with connection.cursor() as cursor:
+            if self.vendor == "sqlite":
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                    "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
+                    [table],
+                )
+                saved["indexes"] = list(cursor.fetchall())
+            else:
+                _flush_deferred_checks(cursor)
+                cursor.execute(
+                    "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                    "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
+                    "AND NOT i.indisunique AND NOT i.indisprimary",
+                    [self.quote(table)],
+                )
+                saved["indexes"] = list(cursor.fetchall())
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = %s::regclass AND contype = 'f'",
+                    [self.quote(table)],
+                )
+                saved["foreign_keys"] = list(cursor.fetchall())
+                for name, _definition in saved["foreign_keys"]:
+                    cursor.execute(
+                        f"ALTER TABLE {self.quote(table)} DROP CONSTRAINT {self.quote(name)}"
+                    )
+            for name, _definition in saved["indexes"]:
+                cursor.execute(f"DROP INDEX {self.quote(name)}")
+        return saved
+
+    def _restore_secondary(self, table: str, saved: dict[str, list[tuple[str, str]]]) -> None:
+        with connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                _flush_deferred_checks(cursor)
+                cursor.execute("SET LOCAL maintenance_work_mem TO '512MB'")
+            for _name, definition in saved["indexes"]:
+                cursor.execute(definition)
+            for name, definition in saved["foreign_keys"]:
+                table_name, constraint = self.quote(table), self.quote(name)
+                cursor.execute(f"ALTER TABLE {table_name} ADD CONSTRAINT {constraint} {definition}")
+            if self.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {self.quote(table)}")
+
+
+def _pg_literal(value: Any, sql_type: str) -> str:
+    """A constant as a PostgreSQL literal of the column's type (values we generated)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, datetime.date | datetime.datetime):
+        value = value.isoformat()
+    return "'" + str(value).replace("'", "''") + f"'::{sql_type}"
+
+
+def _pg_params(constants: dict[str, Any]) -> list[Any]:
+    return [
+        value.isoformat() if isinstance(value, datetime.date | datetime.datetime) else value
+        for value in constants.values()
+    ]
+
+
+def _flush_deferred_checks(cursor: Any) -> None:
+    """Run the transaction's pending deferred foreign-key checks now (PostgreSQL refuses DDL
+    on a table with pending trigger events), then defer again."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _sqlite_literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(int(value))
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
