@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound=Model)
 
+
 class OutOfScope(Http404):
     """Raised for records outside the user's units; answers 404 exactly like a missing one."""
 

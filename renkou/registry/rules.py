@@ -21,6 +21,8 @@ MARRIAGE_AGE = MARRIAGE_AGES[0][1]  # today's
 
 def marriage_age_on(day: datetime.date) -> dict[str, int]:
     return next(ages for since, ages in MARRIAGE_AGES if day >= since)
+
+
 MOTHER_AGE_LIMITS = (12, 60)  # outside: rejected
 MOTHER_AGE_USUAL = (15, 50)  # outside: accepted with a warning
 
