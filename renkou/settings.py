@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "renkou.core",
     "renkou.registry",
     "renkou.simulate",
+    "renkou.policy",
 ]
 
 MIDDLEWARE = [

@@ -52,3 +52,4 @@ def validation_error(request: HttpRequest, exc: ValidationError):
 
 api.add_router("/", core_router)
 api.add_router("/", "renkou.registry.api.router")
+api.add_router("/", "renkou.policy.api.router")

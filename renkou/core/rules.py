@@ -32,10 +32,32 @@ _REGISTRY = {
     "auditor": _REGISTRY_READ,
 }
 
+_POLICY_WORK = {
+    "view_regime", "evaluate_entitlement", "view_birthclassification", "view_declaredfact",
+    "change_declaredfact",
+}  # fmt: skip
+_POLICY = {
+    "district_admin": _POLICY_WORK | {"change_regime"},
+    "district_staff": _POLICY_WORK,
+    "township_staff": _POLICY_WORK,
+    "grid_worker": {
+        "view_regime",
+        "evaluate_entitlement",
+        "view_birthclassification",
+        "view_declaredfact",
+    },
+    "feed_account": {"view_regime"},
+    "auditor": {"view_regime", "view_birthclassification", "view_declaredfact"},
+}
+
 # Full permission names ("app.codename") granted to each role. District-wide roles sit on the
 # district; they still see only their own district's subtree.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    role: frozenset({f"core.{c}" for c in _CORE[role]} | {f"registry.{c}" for c in _REGISTRY[role]})
+    role: frozenset(
+        {f"core.{c}" for c in _CORE[role]}
+        | {f"registry.{c}" for c in _REGISTRY[role]}
+        | {f"policy.{c}" for c in _POLICY[role]}
+    )
     for role in _CORE
 }
 

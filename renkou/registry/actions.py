@@ -115,6 +115,7 @@ def _rederive(persons: Iterable[Person], actor: User | None, reason: str) -> Non
         person.refresh_from_db()
         if derive.derive_person(person):
             _save(person, actor, reason)
+        _policy_follows(person)
 
 
 def _rederive_orders(mother: Person | None, actor: User | None, reason: str) -> None:
@@ -122,6 +123,15 @@ def _rederive_orders(mother: Person | None, actor: User | None, reason: str) -> 
         return
     for child in derive.derive_birth_orders(mother):
         _save(child, actor, reason)
+    _policy_follows(mother)
+
+
+def _policy_follows(*persons: Person) -> None:
+    """The birth-policy classifications read these persons' facts: recompute them."""
+    from renkou.policy.actions import reclassify_family
+
+    for person in persons:
+        reclassify_family(person)
 
 
 # --- persons --------------------------------------------------------------------------------
@@ -212,6 +222,7 @@ def update_person(*, actor: User | None, person: Person, reason: str, **fields) 
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the correction.")})
     _save(person, actor, reason)
+    _policy_follows(person)
     return person
 
 
@@ -509,6 +520,7 @@ def record_marriage(
             recorded_by=actor,
         )
         _save(event, actor, reason or _("marriage recorded"))
+    _policy_follows(husband, wife)
     return marriage
 
 
@@ -534,6 +546,7 @@ def record_divorce(
             recorded_by=actor,
         )
         _save(event, actor, reason or _("divorce recorded"))
+    _policy_follows(marriage.husband, marriage.wife)
     return marriage
 
 

@@ -250,6 +250,8 @@ COVERED = {
     "api:list_persons", "api:get_person", "api:create_person", "api:update_person",
     "api:list_households", "api:get_household", "api:list_events", "api:record_event",
     "api:correct_event", "api:void_event",
+    # policy API: tests/policy/test_policy_api.py (outsider 404, auditor 403)
+    "api:list_regimes", "api:evaluate_couple",
     # matrix and the tests above
     "unit-detail", "unit-create", "unit-rename", "unit-close", "unit-move", "unit-merge",
     "unit-split", "staff-detail", "staff-reveal", "staff-disable", "staff-assign",
