@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "renkou.registry",
     "renkou.simulate",
     "renkou.policy",
+    "renkou.births",
+    "renkou.benefits",
+    "renkou.analytics",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,9 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("renkou.core.urls")),
     path("", include("renkou.registry.urls")),
+    path("", include("renkou.births.urls")),
+    path("", include("renkou.benefits.urls")),
+    path("", include("renkou.analytics.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -53,3 +53,6 @@ def validation_error(request: HttpRequest, exc: ValidationError):
 api.add_router("/", core_router)
 api.add_router("/", "renkou.registry.api.router")
 api.add_router("/", "renkou.policy.api.router")
+api.add_router("/", "renkou.births.api.router")
+api.add_router("/", "renkou.benefits.api.router")
+api.add_router("/", "renkou.analytics.api.router")

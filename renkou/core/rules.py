@@ -50,13 +50,29 @@ _POLICY = {
     "auditor": {"view_regime", "view_birthclassification", "view_declaredfact"},
 }
 
+
 # Full permission names ("app.codename") granted to each role. District-wide roles sit on the
 # district; they still see only their own district's subtree.
+def _app_codenames() -> dict[str, dict[str, frozenset[str]]]:
+    from renkou.analytics.permissions import ROLE_CODENAMES as analytics
+    from renkou.benefits.permissions import ROLE_CODENAMES as benefits
+    from renkou.births.permissions import ROLE_CODENAMES as births
+
+    return {
+        "core": _CORE,
+        "registry": _REGISTRY,
+        "policy": _POLICY,
+        "births": births,
+        "benefits": benefits,
+        "analytics": analytics,
+    }
+
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     role: frozenset(
-        {f"core.{c}" for c in _CORE[role]}
-        | {f"registry.{c}" for c in _REGISTRY[role]}
-        | {f"policy.{c}" for c in _POLICY[role]}
+        f"{app}.{codename}"
+        for app, by_role in _app_codenames().items()
+        for codename in by_role.get(role, ())
     )
     for role in _CORE
 }
