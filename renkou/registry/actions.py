@@ -550,6 +550,107 @@ def record_divorce(
     return marriage
 
 
+def _married_to_other_on(person: Person, day: datetime.date, marriage: Marriage) -> bool:
+    return (
+        Marriage.objects.filter(Q(husband=person) | Q(wife=person), start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=day))
+        .exclude(pk=marriage.pk)
+        .exists()
+    )
+
+
+def _marriage_correction_problems(
+    marriage: Marriage, start: datetime.date, end: datetime.date | None, end_reason: str
+) -> list[rules.Problem]:
+    husband, wife = marriage.husband, marriage.wife
+    problems = [
+        *rules.check_marriage_age("M", husband.birth_date, start),
+        *rules.check_marriage_age("F", wife.birth_date, start),
+        *rules.check_within_life(start, husband.birth_date, husband.death_date, field="start",
+                                 who=("男方", "the husband")),
+        *rules.check_within_life(start, wife.birth_date, wife.death_date, field="start",
+                                 who=("女方", "the wife")),
+        *_check_date(start, marriage.unit, "start"),
+    ]  # fmt: skip
+    if end is not None:
+        problems += _check_date(end, marriage.unit, "end")
+        if end < start:
+            problems.append(
+                rules.Problem("end", "order", "婚姻结束日期早于结婚日期",
+                              "the marriage cannot end before it starts")
+            )  # fmt: skip
+        if end_reason not in Marriage.EndReason.values:
+            problems.append(
+                rules.Problem("end_reason", "missing", "请填写婚姻结束原因",
+                              "give why the marriage ended")
+            )  # fmt: skip
+    for field, spouse in (("husband", husband), ("wife", wife)):
+        if _married_to_other_on(spouse, start, marriage):
+            problems.append(
+                rules.Problem(field, "married", "此人在该日期已有婚姻",
+                              "this person is already married on that date")
+            )  # fmt: skip
+    return problems
+
+
+def _resync_marriage_events(
+    marriage: Marriage, kind: str, day: datetime.date | None, actor: User | None, reason: str
+) -> None:
+    """The marriage (or divorce) events follow the corrected record: a changed date
+    supersedes the event with a corrected copy; a removed date voids it; a new one is added."""
+    active = list(Event.objects.filter(marriage=marriage, kind=kind, state=EventState.ACTIVE))
+    for event in active:
+        if day is None:
+            event.state = EventState.VOIDED
+            _save(event, actor, reason)
+        elif event.date != day:
+            event.state = EventState.SUPERSEDED
+            _save(event, actor, reason)
+            replacement = Event.objects.get(pk=event.pk)
+            replacement.pk = replacement.id = None
+            replacement.source_key = None
+            replacement.state, replacement.supersedes = EventState.ACTIVE, event
+            replacement.date, replacement.recorded_by = day, actor
+            _save(replacement, actor, reason)
+    if not active and day is not None:
+        for spouse in (marriage.husband, marriage.wife):
+            event = Event(kind=kind, date=day, person=spouse, unit=spouse.unit,
+                          marriage=marriage, recorded_by=actor)  # fmt: skip
+            _save(event, actor, reason)
+
+
+@transaction.atomic
+def correct_marriage(
+    marriage: Marriage,
+    *,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    end_reason: str | None = None,
+    actor: User | None,
+    reason: str,
+) -> Marriage:
+    """Correct a marriage's dates (None: unchanged), validated as recording one is; history
+    keeps the prior version with the reason, the marriage/divorce events follow, and the
+    birth-policy classifications that read the marriage are recomputed."""
+    _authorise(actor, marriage.unit)
+    require_in_scope(actor, marriage.husband.unit)
+    require_in_scope(actor, marriage.wife.unit)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the correction.")})
+    new_start = start or marriage.start_date
+    new_end = end if end is not None else marriage.end_date
+    new_reason = end_reason if end_reason is not None else marriage.end_reason
+    _raise_if_errors(_marriage_correction_problems(marriage, new_start, new_end, new_reason))
+    marriage.start_date, marriage.end_date = new_start, new_end
+    marriage.end_reason = new_reason if new_end is not None else ""
+    _save(marriage, actor, reason)
+    _resync_marriage_events(marriage, EventKind.MARRIAGE, new_start, actor, reason)
+    divorced = new_end if marriage.end_reason == Marriage.EndReason.DIVORCE else None
+    _resync_marriage_events(marriage, EventKind.DIVORCE, divorced, actor, reason)
+    _policy_follows(marriage.husband, marriage.wife)
+    return marriage
+
+
 # --- corrections ----------------------------------------------------------------------------
 
 MARRIAGE_EVENTS = {EventKind.MARRIAGE, EventKind.DIVORCE}
