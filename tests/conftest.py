@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 
 import pytest
+from pytest_django.plugin import blocking_manager_key
 
 from renkou.core import actions
 from renkou.core.models import OrgUnit, User
@@ -186,3 +187,30 @@ def build_families(cast: Cast) -> Families:
 @pytest.fixture
 def families(cast) -> Families:
     return build_families(cast)
+
+
+# --- reference data loaded by data migrations ------------------------------------------------
+
+# A transactional test (live_server, transaction=True) ends with a flush of every table, which
+# also empties what data migrations loaded. Each loader is idempotent: call them all again.
+REFERENCE_LOADERS = ("renkou.policy.regimes",)
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    yield
+    if not _is_transactional(item):
+        return
+    import importlib
+
+    with item.config.stash[blocking_manager_key].unblock():
+        for module in REFERENCE_LOADERS:
+            importlib.import_module(module).load()
