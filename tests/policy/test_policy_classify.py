@@ -18,7 +18,6 @@ from renkou.lib.scoping import OutOfScope
 from renkou.policy import actions, queries, regimes
 from renkou.policy.models import BirthClassification, DeclaredFact, Regime
 from renkou.registry import actions as registry
-from renkou.registry.models import Marriage
 
 d = datetime.date
 ONLY, OVERSEAS, DISABLED = (
@@ -361,10 +360,9 @@ def test_a_corrected_marriage_date_recomputes(cast):
     row = classification(child)
     assert row.status == "outside" and (row.entitled, row.possible) == (0, 0)
     assert conditions(row)["married_couple"] is False
-    # TODO: the registry has no action that corrects a marriage record yet; when it does, it
-    # calls `_policy_follows` like the others. Until then: the record, then the recomputation.
-    Marriage.objects.filter(pk=marriage.pk).update(start_date=d(1986, 1, 1))
-    actions.reclassify_family(husband)
+    registry.correct_marriage(
+        marriage, start=d(1986, 1, 1), actor=cast.district_admin, reason="结婚证日期核对"
+    )
     row = classification(child)
     assert row.status == "within" and conditions(row)["married_couple"] is True
 
