@@ -193,7 +193,7 @@ def families(cast) -> Families:
 
 # A transactional test (live_server, transaction=True) ends with a flush of every table, which
 # also empties what data migrations loaded. Each loader is idempotent: call them all again.
-REFERENCE_LOADERS = ("renkou.policy.regimes",)
+REFERENCE_LOADERS = ("renkou.policy.regimes", "renkou.benefits.programmes")
 
 
 def _is_transactional(item: pytest.Item) -> bool:

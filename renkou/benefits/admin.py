@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from renkou.benefits.models import BenefitFact, Case, Cycle, Programme
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "level", "subject", "active", "edited_locally")
+    readonly_fields = ("file_digest", "loaded_from", "updated_at")
+
+
+@admin.register(Cycle)
+class CycleAdmin(admin.ModelAdmin):
+    list_display = ("programme", "year", "unit", "status", "posting_from", "posting_to")
+    list_filter = ("status", "year")
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ("kind", "status", "unit", "roster", "created_at")
+    list_filter = ("kind", "status")
+
+
+@admin.register(BenefitFact)
+class BenefitFactAdmin(admin.ModelAdmin):
+    list_display = ("person", "kind", "value", "evidence", "recorded_at")
+    raw_id_fields = ("person",)

@@ -1,0 +1,455 @@
+"""Benefit pages: programmes (and the district's programme builder), the qualification cycle
+with every candidate's explanation, rosters with exports and the bank-result upload, and the
+reconciliation worklist. Scoped: 404 outside the user's units, 403 without the permission."""
+
+from __future__ import annotations
+
+import datetime
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from renkou.benefits import actions, exports, forms, programmes, queries, rules
+from renkou.core.forms import add_action_errors
+from renkou.lib import scoping
+from renkou.lib.masking import mask_bank_account
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(f"benefits.{perm}"):
+        raise PermissionDenied
+
+
+def _messages(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _download(content: bytes, name: str, kind: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- programmes ---------------------------------------------------------------------------------
+
+
+@login_required
+def programme_list(request: HttpRequest) -> HttpResponse:
+    _require(request, "view_programme")
+    rows = queries.programmes_visible_to(request.user)
+    return render(request, "benefits/programme_list.html", {"programmes": rows})
+
+
+@login_required
+def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = queries.get_programme_for(request.user, pk)
+    _require(request, "view_programme")
+    spec = programmes.spec_of(programme)
+    blocks = [(rules.label(block), block) for block in spec.rule]
+    context = {
+        "programme": programme,
+        "blocks": blocks,
+        "cycles": queries.cycles_visible_to(request.user).filter(programme=programme),
+        "districts": queries.district_units(request.user),
+        "this_year": datetime.date.today().year,
+    }
+    return render(request, "benefits/programme_detail.html", context)
+
+
+@login_required
+def programme_new(request: HttpRequest) -> HttpResponse:
+    _require(request, "add_programme")
+    districts = queries.district_units(request.user)
+    form = forms.ProgrammeForm(request.POST or None, districts=districts)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme = actions.save_programme(actor=request.user, **form.programme_fields())
+        except ValidationError as error:
+            add_action_errors(form, error)
+        else:
+            messages.success(request, _("Programme saved."))
+            return redirect("benefits-programme", programme.pk)
+    return render(request, "benefits/programme_form.html", {"form": form, "blocks": rules.BLOCKS})
+
+
+@login_required
+@require_POST
+def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = queries.get_programme_for(request.user, pk)
+    _require(request, "add_cycle")
+    district = scoping.get_in_scope(
+        queries.district_units(request.user), request.user, pk=request.POST.get("district") or 0
+    )
+    try:
+        year = int(request.POST.get("year", ""))
+        cycle = actions.open_cycle(
+            actor=request.user, programme=programme, year=year, district=district
+        )
+    except (ValueError, ValidationError) as error:
+        if isinstance(error, ValidationError):
+            _messages(request, error)
+        else:
+            messages.error(request, _("Enter a year."))
+        return redirect("benefits-programme", programme.pk)
+    return redirect("benefits-cycle", cycle.pk)
+
+
+# --- the cycle ----------------------------------------------------------------------------------
+
+
+@login_required
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = queries.get_cycle_for(request.user, pk)
+    _require(request, "view_cycle")
+    candidates = queries.candidates_visible_to(request.user).filter(cycle=cycle)
+    shown = request.GET.get("show", "")
+    if shown in ("eligible", "unknown"):
+        candidates = candidates.filter(outcome=shown).exclude(kind="exit")
+    elif shown == "exit":
+        candidates = candidates.filter(kind="exit")
+    elif shown == "sampled":
+        candidates = candidates.filter(sampled=True)
+    page = Paginator(candidates.order_by("unit__path", "person_id"), 50).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "cycle": cycle,
+        "page": page,
+        "show": shown,
+        "counts": _counts(queries.candidates_visible_to(request.user).filter(cycle=cycle)),
+        "rosters": queries.rosters_visible_to(request.user).filter(cycle=cycle),
+        "units": _roster_units(request, cycle),
+        "today": datetime.date.today(),
+    }
+    return render(request, "benefits/cycle_detail.html", context)
+
+
+def _counts(candidates) -> dict[str, int]:
+    counts = {"eligible": 0, "unknown": 0, "exit": 0, "found": 0, "confirmed": 0, "approved": 0}
+    for outcome, kind, state in candidates.values_list("outcome", "kind", "state"):
+        counts["exit" if kind == "exit" else outcome] = (
+            counts.get("exit" if kind == "exit" else outcome, 0) + 1
+        )
+        counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
+def _roster_units(request: HttpRequest, cycle):
+    from renkou.core.queries import units_visible_to
+
+    return (
+        units_visible_to(request.user)
+        .filter(scoping.prefix_q("path", cycle.unit.path), level__lte=2)
+        .order_by("path")
+    )
+
+
+@login_required
+@require_POST
+def cycle_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = queries.get_cycle_for(request.user, pk)
+    _require(request, "confirm_candidate")
+    ids = [int(v) for v in request.POST.getlist("candidate") if v.isdigit()]
+    if request.POST.get("all") == "1":
+        ids = list(
+            queries.candidates_visible_to(request.user)
+            .filter(cycle=cycle, state="found")
+            .exclude(outcome="not_eligible")
+            .values_list("pk", flat=True)
+        )
+    try:
+        count = actions.confirm_candidates(
+            actor=request.user, cycle=cycle, candidate_ids=ids,
+            reject=request.POST.get("reject") == "1",
+        )  # fmt: skip
+    except ValidationError as error:
+        _messages(request, error)
+    else:
+        messages.success(request, _("%(count)d candidate(s) updated.") % {"count": count})
+    return redirect("benefits-cycle", cycle.pk)
+
+
+@login_required
+@require_POST
+def cycle_post(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = queries.get_cycle_for(request.user, pk)
+    _require(request, "change_cycle")
+    form = forms.PostingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter the posting dates."))
+        return redirect("benefits-cycle", cycle.pk)
+    try:
+        actions.post_cycle(actor=request.user, cycle=cycle, **form.cleaned_data)
+    except ValidationError as error:
+        _messages(request, error)
+    else:
+        messages.success(request, _("The list is posted."))
+    return redirect("benefits-cycle", cycle.pk)
+
+
+@login_required
+@require_POST
+def cycle_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = queries.get_cycle_for(request.user, pk)
+    _require(request, "approve_cycle")
+    try:
+        actions.approve_cycle(actor=request.user, cycle=cycle)
+    except ValidationError as error:
+        _messages(request, error)
+    else:
+        messages.success(request, _("Approved."))
+    return redirect("benefits-cycle", cycle.pk)
+
+
+@login_required
+@require_POST
+def cycle_sample(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = queries.get_cycle_for(request.user, pk)
+    _require(request, "change_cycle")
+    size = request.POST.get("size", "")
+    try:
+        count = actions.draw_sample(
+            actor=request.user, cycle=cycle, size=int(size) if size.isdigit() else 10
+        )
+    except ValidationError as error:
+        _messages(request, error)
+    else:
+        messages.success(request, _("%(count)d drawn for the random check.") % {"count": count})
+    return redirect(f"{cycle_url(cycle)}?show=sampled")
+
+
+def cycle_url(cycle) -> str:
+    from django.urls import reverse
+
+    return reverse("benefits-cycle", args=[cycle.pk])
+
+
+@login_required
+def cycle_posting_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = queries.get_cycle_for(request.user, pk)
+    _require(request, "view_candidate")
+    rows = (
+        queries.candidates_visible_to(request.user)
+        .filter(cycle=cycle)
+        .exclude(state="rejected", kind="new")
+        .exclude(outcome="not_eligible", kind="new")
+        .order_by("unit__path", "person_id")
+    )
+    content = exports.posting_xlsx(cycle, rows)
+    return _download(content, f"posting-{cycle.programme.code}-{cycle.year}.xlsx", XLSX)
+
+
+@login_required
+def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = queries.get_candidate_for(request.user, pk)
+    _require(request, "view_candidate")
+    context = {
+        "candidate": candidate,
+        "objections": candidate.objections.order_by("pk"),
+        "objection_form": forms.ObjectionForm(),
+    }
+    return render(request, "benefits/candidate_detail.html", context)
+
+
+@login_required
+@require_POST
+def objection_add(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = queries.get_candidate_for(request.user, pk)
+    _require(request, "add_objection")
+    form = forms.ObjectionForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.record_objection(actor=request.user, candidate=candidate, **form.cleaned_data)
+        except ValidationError as error:
+            _messages(request, error)
+    else:
+        messages.error(request, _("Enter the objection and its date."))
+    return redirect("benefits-candidate", candidate.pk)
+
+
+@login_required
+@require_POST
+def objection_settle(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = scoping.get_in_scope(
+        queries.objections_visible_to(request.user), request.user, pk=pk
+    )
+    _require(request, "change_objection")
+    try:
+        actions.settle_objection(
+            actor=request.user, objection=objection,
+            upheld=request.POST.get("upheld") == "1",
+            resolution=request.POST.get("resolution", ""),
+        )  # fmt: skip
+    except ValidationError as error:
+        _messages(request, error)
+    return redirect("benefits-candidate", objection.candidate_id)
+
+
+@login_required
+@require_POST
+def candidate_check(request: HttpRequest, pk: int) -> HttpResponse:
+    candidate = queries.get_candidate_for(request.user, pk)
+    _require(request, "change_cycle")
+    try:
+        actions.record_check(
+            actor=request.user, candidate=candidate, result=request.POST.get("result", ""),
+            note=request.POST.get("note", "")[:200],
+        )  # fmt: skip
+    except ValidationError as error:
+        _messages(request, error)
+    return redirect("benefits-candidate", candidate.pk)
+
+
+# --- rosters ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def roster_build(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = queries.get_cycle_for(request.user, pk)
+    _require(request, "add_roster")
+    from renkou.core.queries import units_visible_to
+
+    unit = scoping.get_in_scope(
+        units_visible_to(request.user), request.user, pk=request.POST.get("unit") or 0
+    )
+    try:
+        roster = actions.build_roster(actor=request.user, cycle=cycle, unit=unit)
+    except ValidationError as error:
+        _messages(request, error)
+        return redirect("benefits-cycle", cycle.pk)
+    return redirect("benefits-roster", roster.pk)
+
+
+@login_required
+def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = queries.get_roster_for(request.user, pk)
+    _require(request, "view_roster")
+    lines = queries.lines_visible_to(request.user).filter(roster=roster).order_by("line_no")
+    page = Paginator(lines, 100).get_page(request.GET.get("page"))
+    rows = [(line, mask_bank_account(line.account_no)) for line in page]
+    totals = _totals(lines)
+    context = {
+        "roster": roster,
+        "page": page,
+        "rows": rows,
+        "totals": totals,
+        "cases": queries.cases_visible_to(request.user)
+        .filter(roster=roster)
+        .order_by("status", "kind")[:200],
+        "imports": roster.imports.order_by("-imported_at"),
+    }
+    return render(request, "benefits/roster_detail.html", context)
+
+
+def _totals(lines) -> dict:
+    from django.db.models import Count, Sum
+
+    by_unit = lines.values("unit__name").annotate(
+        n=Count("pk"), amount=Sum("amount"), central=Sum("central"),
+        provincial=Sum("provincial"), local=Sum("local"),
+    ).order_by("unit__name")  # fmt: skip
+    grand = lines.aggregate(
+        n=Count("pk"), amount=Sum("amount"), central=Sum("central"),
+        provincial=Sum("provincial"), local=Sum("local"),
+    )  # fmt: skip
+    return {"by_unit": by_unit, "grand": grand}
+
+
+def _lines_for_export(request: HttpRequest, roster):
+    return (
+        queries.lines_visible_to(request.user)
+        .filter(roster=roster)
+        .order_by("line_no")
+        .values_list(*exports.LINE_FIELDS)
+    )
+
+
+@login_required
+def roster_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = queries.get_roster_for(request.user, pk)
+    _require(request, "view_rosterline")
+    content = exports.roster_xlsx(roster, _lines_for_export(request, roster))
+    name = f"roster-{roster.cycle.programme.code}-{roster.cycle.year}-{roster.unit.code}.xlsx"
+    return _download(content, name, XLSX)
+
+
+@login_required
+def roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = queries.get_roster_for(request.user, pk)
+    _require(request, "view_rosterline")
+    if not scoping.path_in_scope(request.user, roster.unit.path):
+        raise PermissionDenied  # the PDF is the whole roster: only for its unit's staff
+    name = f"roster-{roster.cycle.programme.code}-{roster.cycle.year}-{roster.unit.code}.pdf"
+    return _download(exports.roster_pdf(roster), name, "application/pdf")
+
+
+@login_required
+@require_POST
+def roster_bank(request: HttpRequest, pk: int) -> HttpResponse:
+    roster = queries.get_roster_for(request.user, pk)
+    _require(request, "change_roster")
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose the bank's result file."))
+        return redirect("benefits-roster", roster.pk)
+    suffix = Path(upload.name).suffix.lower()[:5]
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        try:
+            _imp, created = actions.import_bank_result(
+                actor=request.user, roster=roster, path=handle.name, file_name=upload.name
+            )
+        except ValidationError as error:
+            _messages(request, error)
+            return redirect("benefits-roster", roster.pk)
+    if created:
+        messages.success(request, _("Bank results imported and reconciled."))
+    else:
+        messages.info(request, _("This file was imported before; nothing changed."))
+    return redirect("benefits-roster", roster.pk)
+
+
+# --- cases --------------------------------------------------------------------------------------
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    _require(request, "view_case")
+    cases = queries.cases_visible_to(request.user).select_related("roster__cycle__programme")
+    status = request.GET.get("status", "open")
+    if status in ("open", "resolved"):
+        cases = cases.filter(status=status)
+    kind = request.GET.get("kind", "")
+    if kind:
+        cases = cases.filter(kind=kind)
+    page = Paginator(cases.order_by("-created_at", "pk"), 50).get_page(request.GET.get("page"))
+    context = {"page": page, "status": status, "kind": kind, "kinds": cases.model.Kind.choices}
+    return render(request, "benefits/case_list.html", context)
+
+
+@login_required
+@require_POST
+def case_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    case = queries.get_case_for(request.user, pk)
+    _require(request, "change_case")
+    try:
+        actions.resolve_case(
+            actor=request.user, case=case, resolution=request.POST.get("resolution", "")[:500]
+        )
+    except ValidationError as error:
+        _messages(request, error)
+    return redirect("benefits-cases")
