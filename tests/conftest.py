@@ -207,7 +207,8 @@ def _is_transactional(item: pytest.Item) -> bool:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     yield
-    if not _is_transactional(item):
+    # After the last test the session fixtures have gone too, the test database with them.
+    if nextitem is None or not _is_transactional(item):
         return
     import importlib
 

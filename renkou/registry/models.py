@@ -80,10 +80,10 @@ class Person(models.Model):
     name = models.CharField(_("name"), max_length=50)
     former_names = models.CharField(_("former names"), max_length=200, blank=True)
     # Normalised search keys: full pinyin without tones or spaces, and initials.
-    name_pinyin = models.CharField(
-        _("name in pinyin"), max_length=200, db_index=True, editable=False
-    )
-    name_initials = models.CharField(_("initials"), max_length=50, db_index=True, editable=False)
+    # Indexed by person_pinyin_id / person_initials_id (column, id) below, which serve both the
+    # prefix range and the search order; a single-column index would only slow bulk loads.
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, editable=False)
+    name_initials = models.CharField(_("initials"), max_length=50, editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"), db_index=True)
     ethnic_group = models.CharField(
@@ -93,8 +93,8 @@ class Person(models.Model):
         _("household-registration type"), max_length=20, choices=HukouType.choices, blank=True
     )
     hukou_type_since = models.DateField(_("registration type since"), null=True, blank=True)
-    hukou_division = models.CharField(
-        _("household-registration division"), max_length=12, blank=True, db_index=True
+    hukou_division = models.CharField(  # read per person, never searched: no index
+        _("household-registration division"), max_length=12, blank=True
     )
     hukou_unit = models.ForeignKey(
         "core.OrgUnit",

@@ -27,6 +27,7 @@ from renkou.simulate.writer import FORMATS, write_registry
 
 Progress = Callable[[str], None]
 TOLERANCE = 0.05  # how far the registry may be from the requested number of persons
+RESIZE_ATTEMPTS = 4  # reruns with a rescaled start population when further off than that
 
 
 @dataclass
@@ -51,6 +52,42 @@ def _kept_count(sim) -> int:
     keep |= dead & (p.dday[:n] >= day_of(prm.keep_deceased_since))
     keep |= left & (p.leftday[:n] >= day_of(sim.end - prm.keep_moved_away_years + 1))
     return int(keep.sum())
+
+
+def _simulate_sized(prm, geo, stream, persons, initial, ever_per_initial, start, end, say):
+    """Run the simulation, rescaling the start population until the registry is within
+    ``TOLERANCE`` of ``persons``; returns the run closest to it and its start size.
+
+    A small district's size after 75 years varies a lot with its random history (a district
+    of 6,000 from 800 persons in 1950 can end anywhere between 5,400 and 7,000), so every run
+    is measured, not only the first: the closest one is kept (re-simulated when it was not
+    the last, which costs no memory for a second population and gives the same run, as the
+    stream is reseeded identically).
+    """
+
+    def simulate(size: int):
+        capacity = int(size * ever_per_initial * 1.1) + 1000
+        return run(prm, geo, _generator(stream), initial_size=size, start=start, end=end,
+                   capacity=capacity)  # fmt: skip
+
+    sim = simulate(initial)
+    tried: dict[int, float] = {}
+    for attempt in range(RESIZE_ATTEMPTS + 1):
+        kept = _kept_count(sim)
+        tried[initial] = abs(kept / persons - 1)
+        if tried[initial] <= TOLERANCE or attempt == RESIZE_ATTEMPTS:
+            break
+        resized = max(int(round(initial * persons / max(kept, 1))), 50)
+        initial = resized if resized not in tried else resized + attempt + 1
+        say(f"模拟 again with {initial} persons in {start} ({kept} were too far off)")
+        del sim
+        sim = simulate(initial)
+    best = min(tried, key=lambda size: (tried[size], size))
+    if best != initial:
+        say(f"模拟 keeping the run with {best} persons in {start}")
+        del sim
+        sim, initial = simulate(best), best
+    return sim, initial
 
 
 def simulate_district(
@@ -112,17 +149,8 @@ def simulate_district(
     del pilot
     lap("calibrate")
     say(f"模拟 simulating {start_year}–{end_year} ({initial} persons in {start_year})")
-    sim = run(prm, geo, _generator(streams[2]), initial_size=initial, start=start_year,
-              end=end_year, capacity=int(initial * ever_per_initial * 1.1) + 1000)  # fmt: skip
-    for _ in range(2):  # small districts vary a lot: rescale and rerun when far off
-        kept = _kept_count(sim)
-        if abs(kept / persons - 1) <= TOLERANCE:
-            break
-        initial = max(int(round(initial * persons / max(kept, 1))), 50)
-        say(f"模拟 again with {initial} persons in {start_year} ({kept} were too far off)")
-        del sim
-        sim = run(prm, geo, _generator(streams[2]), initial_size=initial, start=start_year,
-                  end=end_year, capacity=int(initial * ever_per_initial * 1.1) + 1000)  # fmt: skip
+    sim, initial = _simulate_sized(prm, geo, streams[2], persons, initial, ever_per_initial,
+                                   start_year, end_year, say)  # fmt: skip
     lap("simulate")
     say("户籍 building households, ID numbers and names")
     reg = registry_module.build(sim, _generator(streams[3]))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from renkou.simulate import params
+from renkou.simulate.dates import lawful_wedding, may_marry
 from renkou.simulate.names import draw_ethnic, draw_surnames
 from renkou.simulate.rates import AGES
 from renkou.simulate.state import FEMALE, MALE, MARRIED, WIDOWED
@@ -46,8 +47,9 @@ def _initial_marriages(sim: Simulation, idx: np.ndarray, j0: int) -> None:
     age = (j0 - p.bday[idx]) / 365.25
     age_i = np.clip(age.astype(np.int64), 0, AGES - 1)
     women, men = idx[p.sex[idx] == FEMALE], idx[p.sex[idx] == MALE]
-    ever_f = np.cumsum(params.first_marriage_pmf(*_first_marriage(sim, FEMALE), 18))
-    ever_m = np.cumsum(params.first_marriage_pmf(*_first_marriage(sim, MALE), 20))
+    legal = sim.rates.min_age[0]
+    ever_f = np.cumsum(params.first_marriage_pmf(*_first_marriage(sim, FEMALE), legal[FEMALE]))
+    ever_m = np.cumsum(params.first_marriage_pmf(*_first_marriage(sim, MALE), legal[MALE]))
     aw, am = age_i[p.sex[idx] == FEMALE], age_i[p.sex[idx] == MALE]
     wid_f = np.clip((aw - 35) / 50, 0, 0.7)
     wid_m = np.clip((am - 45) / 60, 0, 0.4)
@@ -72,8 +74,10 @@ def _initial_marriages(sim: Simulation, idx: np.ndarray, j0: int) -> None:
     at = 18 + rng.gamma(2.0, 1.0, k)
     at = np.where(at > wage, 18 + rng.random(k) * np.maximum(wage - 18, 0), at)
     start = p.bday[wives] + (at * 365.25).astype(np.int64)
-    start = np.maximum(start, p.bday[husbands] + int(18 * 365.25))
-    start = np.minimum(start, j0 - 1).astype(np.int32)
+    start = np.minimum(lawful_wedding(p.bday[husbands], p.bday[wives], start), j0 - 1)
+    # the rare couple not both of age by the law of any day before the start year stays unwed
+    lawful = may_marry(p.bday[husbands], MALE, start) & may_marry(p.bday[wives], FEMALE, start)
+    husbands, wives, start = husbands[lawful], wives[lawful], start[lawful].astype(np.int32)
     # couples share the husband's village
     p.hv[wives] = p.hv[husbands]
     p.rv[wives] = p.rv[husbands]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from renkou.simulate import params
+from renkou.simulate.dates import anniversary, earliest_lawful_marriage
 from renkou.simulate.names import draw_ethnic, draw_surnames
 from renkou.simulate.population import Simulation
 from renkou.simulate.rates import AGES
@@ -48,14 +49,17 @@ def divorce_step(sim: Simulation, y: int) -> None:
 
 
 def _lower_day(sim: Simulation, y: int, person: np.ndarray) -> np.ndarray:
-    """Earliest marriage day: after the last event, and on or after the legal-age birthday."""
+    """Earliest marriage day: after the last event, and on or after the legal-age birthday.
+
+    The birthday is the real anniversary (``dates.anniversary``), so a person born on 1 March
+    of a common year does not marry on 29 February of a leap year, one day short of the age.
+    """
     p = sim.w.p
     yi = y - sim.start
-    age = y - p.byear[person].astype(np.int64)
-    at_min = age <= sim.rates.min_age[yi, p.sex[person]]
-    doy = p.bday[person] - sim.year_table[p.byear[person].astype(np.int64) - 1830]
-    birthday = sim.jan1[yi] + np.minimum(doy, sim.ylen[yi] - 1)
-    return np.maximum(p.last_ev[person], np.where(at_min, birthday, 0))
+    sex = p.sex[person]
+    birthday = anniversary(p.bday[person], sim.rates.min_age[yi, sex])
+    lower = np.maximum(p.last_ev[person].astype(np.int64), birthday)
+    return earliest_lawful_marriage(p.bday[person], sex, lower)
 
 
 def marriage_step(sim: Simulation, y: int) -> None:

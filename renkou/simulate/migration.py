@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from renkou.simulate import params
+from renkou.simulate.dates import earliest_lawful_marriage, lawful_wedding
 from renkou.simulate.names import draw_ethnic, draw_surnames
 from renkou.simulate.population import Simulation
 from renkou.simulate.state import (
@@ -205,6 +206,16 @@ def _emigration(sim: Simulation, y: int) -> None:
     sim.relocate(movers, day, np.full(n, -1), np.full(n, -1), dest, dest, reason)
 
 
+def _of_age_before(birth: np.ndarray, sex: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Birth days moved back by the few days a spouse would be short of the legal marriage
+    age on ``day`` (ages drawn in 365.25-day years can miss the real birthday by a day)."""
+    birth = birth.astype(np.int64)
+    for _ in range(3):
+        short = np.maximum(earliest_lawful_marriage(birth, sex, day) - day, 0)
+        birth = birth - short
+    return birth
+
+
 def _arrivals(sim: Simulation, y: int) -> None:
     """Families arriving: singles, couples, couples with children (floating or with hukou)."""
     w, p, rng, r = sim.w, sim.w.p, sim.rng, sim.rates
@@ -252,6 +263,8 @@ def _arrivals(sim: Simulation, y: int) -> None:
     day = fam_day[fam_of]
     bday = (day - (np.floor(age) + rng.random(total)) * 365.25).astype(np.int64)
     bday = np.minimum(bday, day - 1)
+    spouse = (role <= 1) & ~single
+    bday[spouse] = _of_age_before(bday[spouse], sex[spouse], day[spouse] - 1)
     p.sex[idx] = sex
     p.bday[idx] = bday
     p.byear[idx] = sim.year_of(bday)
@@ -293,7 +306,8 @@ def _arrivals(sim: Simulation, y: int) -> None:
     earliest = np.maximum(p.bday[wives] + legal * 365.25, p.bday[husbands] + 22.5 * 365.25)
     latest = np.minimum(fam_day[couple] - 30, eldest[couple] - 200)
     start = earliest + rng.random(len(wives)) * np.maximum(latest - earliest, 0)
-    start = np.minimum(start, fam_day[couple] - 1).astype(np.int32)
+    start = np.minimum(start, fam_day[couple] - 1)
+    start = lawful_wedding(p.bday[husbands], p.bday[wives], start).astype(np.int32)
     w.marry(husbands, wives, start, here=False, reg_here=False)
     has_kids = n_kids[couple] > 0
     mothers = wives[has_kids]

@@ -639,6 +639,54 @@ def test_bulk_mode_leaves_present_rows_alone_and_inserts_the_new(cast, family_di
     assert sum(c.inserted for c in again.counts.values()) == 0
 
 
+# --------------------------------------------------------------------------- bulk mode, committed
+
+
+def _foreign_keys_enforced() -> bool:
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA foreign_keys")
+        return bool(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_load_outside_a_transaction_checks_references_once(cast, family_dir):
+    """Committed loads (the CLI's case): SQLite skips the per-row foreign-key lookups while
+    a table is written in bulk mode, checks the table once, and switches them back on."""
+    report = load_directory(family_dir, rebuild_indexes=True)
+    assert report.rejected == []
+    assert set(report.rebuilt_indexes) >= {"registry_person", "registry_event"}
+    assert Person.objects.count() == 11 and Event.objects.count() == 11  # + a derived death
+    assert _foreign_keys_enforced()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_mode_rolls_a_table_back_when_a_reference_is_missing(cast):
+    """A reference that vanished while loading (here a unit id that never existed) fails the
+    table's one check (SQLite) or the re-added foreign key (PostgreSQL): nothing is kept."""
+    from django.db import IntegrityError
+    from django.utils import timezone
+
+    from renkou.registry.loading.writer import Writer
+
+    now = timezone.now()
+    with Writer(rebuild_indexes=True) as writer, pytest.raises(IntegrityError):
+        writer.insert(
+            "registry_household",
+            {
+                "number": ["H-X1", "H-X2"],
+                "address": ["甲", "乙"],
+                "unit_id": [cast.units["group"].pk, 987654],
+            },
+            constants={"created_at": writer.datetime_value(now)},
+        )
+    assert not Household.objects.filter(number__startswith="H-X").exists()
+    assert _foreign_keys_enforced()
+
+
 def test_loading_as_a_user_needs_the_permission_and_sees_only_their_units(cast, family_dir):
     from django.core.exceptions import PermissionDenied
 

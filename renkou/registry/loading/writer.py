@@ -19,10 +19,16 @@ most 10,000): the table's non-unique indexes — and on PostgreSQL its foreign k
 deferred per-row checks cost as much as the insert itself — are dropped, the rows inserted
 and everything re-created, in ONE transaction per table, so no other connection ever sees
 the table without them (SQLite readers keep their snapshot; PostgreSQL locks the table until
-the end). Unique indexes stay. On PostgreSQL the rows are then copied straight into the table
-(it is locked against other writers and the rows that would conflict are left out first), and
-constant columns are column defaults for the duration. Building an index once, from sorted
-data, costs a fraction of maintaining it row by row.
+the end). On SQLite the unique indexes stay (Django declares them inside CREATE TABLE). On
+PostgreSQL the rows are then copied straight into the table as one CSV block per batch
+(written by pyarrow; it is locked against other writers and the rows that would conflict are
+left out first), so its unique constraints (not the primary key) are dropped and re-added
+too, and constant columns are column defaults for the duration. On SQLite, outside a caller's
+transaction, the per-row foreign-key lookups are switched off for the table's transaction and
+`PRAGMA foreign_key_check` checks the whole table once before the commit (a fifth of the
+cost; a missing reference rolls the table back, as the re-added foreign keys do on
+PostgreSQL). Building an index once, from sorted data, costs a fraction of maintaining it row
+by row.
 """
 
 # SQL here is built from table and column names of our own models (quoted by the backend);
@@ -39,7 +45,7 @@ from dataclasses import dataclass
 from itertools import compress
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 __all__ = ["BULK_MIN_ROWS", "InsertResult", "Writer"]
 
@@ -106,6 +112,32 @@ class Writer:
         if self.vendor == "sqlite" and self._saved_cache is not None:
             with connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA cache_size={int(self._saved_cache)}")
+
+    def _sqlite_foreign_keys_off(self) -> bool:
+        """Bulk mode on SQLite: no per-row foreign-key lookups while the table is written;
+        `_sqlite_check_foreign_keys` checks the whole table once before the commit instead
+        (a fifth of the cost). Only outside a transaction (the pragma is a no-op inside one,
+        as under --dry-run); True when switched off."""
+        if self.vendor != "sqlite" or connection.in_atomic_block:
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys")
+            if not cursor.fetchone()[0]:
+                return False
+            cursor.execute("PRAGMA foreign_keys=OFF")
+        return True
+
+    def _sqlite_check_foreign_keys(self, table: str) -> None:
+        """Every reference of the rows in `table` must exist, as the per-row checks would have
+        required; a violation (a unit or person deleted while loading) rolls the table back."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA foreign_key_check({self.quote(table)})")
+            broken = cursor.fetchmany(5)
+        if broken:
+            raise IntegrityError(
+                f"FOREIGN KEY constraint failed in {table} after the bulk load: "
+                + ", ".join(f"row {row[1]} → {row[2]}" for row in broken)
+            )
 
     @staticmethod
     def _sqlite_pragma(pragma: str) -> None:
@@ -274,39 +306,49 @@ class Writer:
         missing: list[int] = []
         keep: list[bool] | None = None
         outer = transaction.atomic() if bulk else contextlib.nullcontext()
-        with outer:
-            saved = None
-            defaults: dict[str, str | None] = {}
-            if bulk:
-                if self.vendor == "postgresql":
-                    keep = self._lock_and_filter(table, varying, constants, unique)
-                saved = self._drop_secondary(table)
-                if self.vendor == "sqlite":
-                    self._sqlite_pragma(f"cache_size=-{SQLITE_BULK_CACHE_KIB}")
-                if self.vendor == "postgresql":
-                    defaults = self._set_defaults(table, constants)
-            for start, end in iterable:
-                batch = list(zip(*(values[start:end] for values in varying.values()), strict=True))
-                if keep is not None:
-                    batch = list(compress(batch, keep[start:end]))
-                with transaction.atomic():
+        checked_keys = bulk and self._sqlite_foreign_keys_off()
+        try:
+            with outer:
+                saved = None
+                defaults: dict[str, str | None] = {}
+                if bulk:
+                    if self.vendor == "postgresql":
+                        keep = self._lock_and_filter(table, varying, constants, unique)
+                    saved = self._drop_secondary(table)
                     if self.vendor == "sqlite":
-                        inserted = self._insert_sqlite(table, columns, batch, constants)
-                    elif bulk:
-                        inserted = self._copy_postgresql(table, columns, batch)
-                    else:
-                        inserted = self._insert_postgresql(table, columns, batch, constants)
-                result.inserted += inserted
-                if has_ids and inserted < end - start:
-                    missing.extend(self._missing_ids(table, varying["id"][start:end]))
-            if saved is not None:
-                if defaults:
-                    self._restore_defaults(table, defaults)
-                rebuilding = time.perf_counter()
-                self._restore_secondary(table, saved)
-                self.timings[f"{table} indexes"] = time.perf_counter() - rebuilding
-                if self.vendor == "sqlite":
-                    self._sqlite_pragma(f"cache_size=-{SQLITE_CACHE_KIB}")
+                        self._sqlite_pragma(f"cache_size=-{SQLITE_BULK_CACHE_KIB}")
+                    if self.vendor == "postgresql":
+                        defaults = self._set_defaults(table, constants)
+                for start, end in iterable:
+                    chosen = keep[start:end] if keep is not None else None
+                    spans = [values[start:end] for values in varying.values()]
+                    with transaction.atomic():
+                        if bulk and self.vendor == "postgresql":
+                            inserted = self._copy_postgresql(table, columns, spans, chosen)
+                        else:
+                            batch = list(zip(*spans, strict=True))
+                            if chosen is not None:
+                                batch = list(compress(batch, chosen))
+                            if self.vendor == "sqlite":
+                                inserted = self._insert_sqlite(table, columns, batch, constants)
+                            else:
+                                inserted = self._insert_postgresql(table, columns, batch, constants)
+                    result.inserted += inserted
+                    if has_ids and inserted < end - start:
+                        missing.extend(self._missing_ids(table, varying["id"][start:end]))
+                if checked_keys:
+                    self._sqlite_check_foreign_keys(table)
+                if saved is not None:
+                    if defaults:
+                        self._restore_defaults(table, defaults)
+                    rebuilding = time.perf_counter()
+                    self._restore_secondary(table, saved)
+                    self.timings[f"{table} indexes"] = time.perf_counter() - rebuilding
+                    if self.vendor == "sqlite":
+                        self._sqlite_pragma(f"cache_size=-{SQLITE_CACHE_KIB}")
+        finally:
+            if checked_keys:
+                self._sqlite_pragma("foreign_keys=ON")
         if bulk:
             self.bulk_tables.append(table)
         self.timings[table] = self.timings.get(table, 0.0) + time.perf_counter() - started
@@ -353,12 +395,31 @@ class Writer:
             cursor.execute(f"DROP TABLE {temp}")
         return max(inserted, 0)
 
-    def _copy_postgresql(self, table: str, columns: Sequence[str], batch: Sequence[tuple]) -> int:
-        """Bulk mode: COPY straight into the (locked, pre-filtered) table; constants are
-        filled in afterwards with one UPDATE (see insert)."""
+    def _copy_postgresql(
+        self,
+        table: str,
+        columns: Sequence[str],
+        spans: list[list[Any]],
+        chosen: list[bool] | None,
+    ) -> int:
+        """Bulk mode: COPY straight into the (locked) table the columns `spans` (the rows
+        `chosen` of them: the others would conflict); constants are column defaults (see
+        insert). The rows go as one CSV block that pyarrow writes in C; columns pyarrow cannot
+        type go row by row through psycopg instead."""
         quoted = ", ".join(self.quote(column) for column in columns)
+        block = _csv_block(spans, chosen)
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            if block is not None:
+                data, count = block
+                with cursor.cursor.copy(
+                    f"COPY {self.quote(table)} ({quoted}) FROM STDIN WITH (FORMAT csv)"
+                ) as copy:
+                    copy.write(data)
+                return count
+            batch = list(zip(*spans, strict=True))
+            if chosen is not None:
+                batch = list(compress(batch, chosen))
             self._copy(cursor, self.quote(table), quoted, batch)
         return len(batch)
 
@@ -453,8 +514,12 @@ class Writer:
     # --- bulk mode ---------------------------------------------------------------------------
 
     def _drop_secondary(self, table: str) -> dict[str, list[tuple[str, str]]]:
-        """Drop the non-unique indexes (and PostgreSQL foreign keys); return how to rebuild."""
-        saved: dict[str, list[tuple[str, str]]] = {"indexes": [], "foreign_keys": []}
+        """Drop the non-unique indexes (on PostgreSQL also the foreign keys and the unique
+        constraints other than the primary key, which the rows were filtered against and a
+        sort rebuilds faster than COPY maintains them); return how to rebuild."""
+        saved: dict[str, list[tuple[str, str]]] = {
+            "indexes": [], "unique": [], "foreign_keys": [],
+        }  # fmt: skip
         with connection.cursor() as cursor:
             if self.vendor == "sqlite":
                 cursor.execute(
@@ -478,7 +543,16 @@ class Writer:
                     [self.quote(table)],
                 )
                 saved["foreign_keys"] = list(cursor.fetchall())
-                for name, _definition in saved["foreign_keys"]:
+                # unique constraints no foreign key refers to (those stay)
+                cursor.execute(
+                    "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                    "WHERE c.conrelid = %s::regclass AND c.contype = 'u' AND NOT EXISTS ("
+                    "SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' "
+                    "AND f.conindid = c.conindid)",
+                    [self.quote(table)],
+                )
+                saved["unique"] = list(cursor.fetchall())
+                for name, _definition in saved["foreign_keys"] + saved["unique"]:
                     cursor.execute(
                         f"ALTER TABLE {self.quote(table)} DROP CONSTRAINT {self.quote(name)}"
                     )
@@ -491,6 +565,9 @@ class Writer:
             if self.vendor == "postgresql":
                 _flush_deferred_checks(cursor)
                 cursor.execute("SET LOCAL maintenance_work_mem TO '512MB'")
+            for name, definition in saved["unique"]:
+                table_name, constraint = self.quote(table), self.quote(name)
+                cursor.execute(f"ALTER TABLE {table_name} ADD CONSTRAINT {constraint} {definition}")
             for _name, definition in saved["indexes"]:
                 cursor.execute(definition)
             for name, definition in saved["foreign_keys"]:
@@ -518,6 +595,29 @@ def _pg_params(constants: dict[str, Any]) -> list[Any]:
         value.isoformat() if isinstance(value, datetime.date | datetime.datetime) else value
         for value in constants.values()
     ]
+
+
+def _csv_block(spans: list[list[Any]], chosen: list[bool] | None) -> tuple[bytes, int] | None:
+    """The rows as CSV for `COPY … WITH (FORMAT csv)`: NULL unquoted and empty, strings quoted
+    (so '' stays an empty string), dates ISO, booleans true/false. None when a column mixes
+    types pyarrow will not convert (the caller then copies row by row)."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        arrays = [pa.array(values) for values in spans]
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return None
+    if any(pa.types.is_timestamp(array.type) for array in arrays):
+        return None  # leave time zones to psycopg
+    block = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
+    if chosen is not None:
+        block = block.filter(pa.array(chosen, type=pa.bool_()))
+    sink = io.BytesIO()
+    pacsv.write_csv(block, sink, pacsv.WriteOptions(include_header=False))
+    return sink.getvalue(), block.num_rows
 
 
 def _flush_deferred_checks(cursor: Any) -> None:
