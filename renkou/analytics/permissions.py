@@ -5,11 +5,13 @@ No imports: core.rules reads this module while Django is still loading apps.
 
 from __future__ import annotations
 
+_VIEW = frozenset({"view_dashboard", "view_snapshot"})
+
 ROLE_CODENAMES: dict[str, frozenset[str]] = {
-    "district_admin": frozenset(),
-    "district_staff": frozenset(),
-    "township_staff": frozenset(),
-    "grid_worker": frozenset(),
+    "district_admin": _VIEW | {"build_snapshot", "add_snapshot"},
+    "district_staff": _VIEW | {"build_snapshot", "add_snapshot"},
+    "township_staff": _VIEW,
+    "grid_worker": _VIEW,
     "feed_account": frozenset(),
-    "auditor": frozenset(),
+    "auditor": _VIEW,
 }
