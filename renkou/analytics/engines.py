@@ -3,6 +3,7 @@ here; a cluster at province scale) over the same snapshot Parquet files."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -45,6 +46,8 @@ def spark_session():
             # on PATH: a different minor version makes Spark refuse the job.
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+            # py4j logs "closing connection" from __del__ at interpreter exit, to closed streams
+            logging.getLogger("py4j").setLevel(logging.WARNING)
             _spark_session = (
                 SparkSession.builder.master("local[2]")
                 .appName("renkou-analytics")

@@ -17,7 +17,13 @@ from renkou.analytics.engines import Engine, spark_session
 
 @pytest.fixture(scope="session")
 def spark():
-    return spark_session()
+    from renkou.analytics import engines
+
+    session = spark_session()
+    yield session
+    # stop the JVM before interpreter exit, or py4j logs to closed streams at shutdown
+    session.stop()
+    engines._spark_session = None
 
 
 def test_duckdb_and_spark_agree(known, spark):
