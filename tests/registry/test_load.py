@@ -687,6 +687,70 @@ def test_bulk_mode_rolls_a_table_back_when_a_reference_is_missing(cast):
     assert _foreign_keys_enforced()
 
 
+def test_bulk_mode_streams_the_batches_and_copies_an_odd_batch_row_by_row(cast):
+    """PostgreSQL copies a bulk-mode table's batches through one COPY; a batch pyarrow cannot
+    format (here a number among the addresses) goes row by row and the COPY resumes after."""
+    from django.utils import timezone
+
+    from renkou.registry.loading.writer import Writer
+
+    group = cast.units["group"].pk
+    with Writer(rebuild_indexes=True, batch_size=2) as writer:
+        result = writer.insert(
+            "registry_household",
+            {
+                "number": ["H-S1", "H-S2", "H-S3", "H-S4", "H-S5"],
+                "address": ["甲", "乙", 7, "丁", ""],
+                "unit_id": [group] * 5,
+            },
+            constants={"created_at": writer.datetime_value(timezone.now())},
+            unique=[("number",)],
+        )
+    assert result.bulk and result.inserted == 5
+    rows = Household.objects.filter(number__startswith="H-S").order_by("number")
+    assert list(rows.values_list("number", "address", "unit_id")) == [
+        ("H-S1", "甲", group), ("H-S2", "乙", group), ("H-S3", "7", group),
+        ("H-S4", "丁", group), ("H-S5", "", group),
+    ]  # fmt: skip
+
+
+def test_bulk_mode_never_keeps_part_of_a_table(cast):
+    """A row the database refuses in bulk mode (an id already taken: the loader reserves ids,
+    so only a bug could do this) aborts the whole table on PostgreSQL — the batches before it
+    included; SQLite skips the row (ON CONFLICT DO NOTHING) and keeps the others."""
+    from django.db import IntegrityError, connection
+    from django.utils import timezone
+
+    from renkou.registry.loading.writer import Writer
+
+    group = cast.units["group"]
+    taken = Household.objects.create(number="H-T0", unit=group).pk
+    free = Household.objects.order_by("-pk").first().pk + 100
+    data = {
+        "id": [free, free + 1, free + 2, taken, free + 3],
+        "number": ["H-T1", "H-T2", "H-T3", "H-T4", "H-T5"],
+        "address": ["甲", "乙", "丙", "丁", "戊"],
+        "unit_id": [group.pk] * 5,
+    }
+    with Writer(rebuild_indexes=True, batch_size=2) as writer:
+        now = writer.datetime_value(timezone.now())
+        if connection.vendor == "postgresql":
+            with pytest.raises(IntegrityError):
+                writer.insert(
+                    "registry_household", data, constants={"created_at": now},
+                    unique=[("number",)], has_ids=True,
+                )  # fmt: skip
+            assert not Household.objects.filter(number__in=data["number"]).exists()
+        else:
+            result = writer.insert(
+                "registry_household", data, constants={"created_at": now},
+                unique=[("number",)], has_ids=True,
+            )  # fmt: skip
+            assert result.inserted == 4
+            assert not Household.objects.filter(number="H-T4").exists()
+    assert Household.objects.filter(number="H-T0").exists()  # the connection still works
+
+
 def test_loading_as_a_user_needs_the_permission_and_sees_only_their_units(cast, family_dir):
     from django.core.exceptions import PermissionDenied
 

@@ -20,8 +20,9 @@ deferred per-row checks cost as much as the insert itself — are dropped, the r
 and everything re-created, in ONE transaction per table, so no other connection ever sees
 the table without them (SQLite readers keep their snapshot; PostgreSQL locks the table until
 the end). On SQLite the unique indexes stay (Django declares them inside CREATE TABLE). On
-PostgreSQL the rows are then copied straight into the table as one CSV block per batch
-(written by pyarrow; it is locked against other writers and the rows that would conflict are
+PostgreSQL the rows are then copied straight into the table — one COPY for all its batches,
+each batch a CSV block written by pyarrow and sent from psycopg's writer thread while the next
+is formatted (the table is locked against other writers and the rows that would conflict are
 left out first), so its unique constraints (not the primary key) are dropped and re-added
 too, and constant columns are column defaults for the duration. On SQLite, outside a caller's
 transaction, the per-row foreign-key lookups are switched off for the table's transaction and
@@ -319,23 +320,33 @@ class Writer:
                         self._sqlite_pragma(f"cache_size=-{SQLITE_BULK_CACHE_KIB}")
                     if self.vendor == "postgresql":
                         defaults = self._set_defaults(table, constants)
-                for start, end in iterable:
-                    chosen = keep[start:end] if keep is not None else None
-                    spans = [values[start:end] for values in varying.values()]
-                    with transaction.atomic():
-                        if bulk and self.vendor == "postgresql":
-                            inserted = self._copy_postgresql(table, columns, spans, chosen)
+                stream = (
+                    _CopyStream(self.quote(table), columns, self.quote)
+                    if bulk and self.vendor == "postgresql"
+                    else None
+                )
+                short: list[tuple[int, int]] = []  # batches with rows not inserted
+                try:
+                    for start, end in iterable:
+                        chosen = keep[start:end] if keep is not None else None
+                        spans = [values[start:end] for values in varying.values()]
+                        if stream is not None:
+                            inserted = self._stream_postgresql(
+                                stream, table, columns, spans, chosen
+                            )
                         else:
-                            batch = list(zip(*spans, strict=True))
-                            if chosen is not None:
-                                batch = list(compress(batch, chosen))
-                            if self.vendor == "sqlite":
-                                inserted = self._insert_sqlite(table, columns, batch, constants)
-                            else:
-                                inserted = self._insert_postgresql(table, columns, batch, constants)
-                    result.inserted += inserted
-                    if has_ids and inserted < end - start:
-                        missing.extend(self._missing_ids(table, varying["id"][start:end]))
+                            inserted = self._insert_batch(table, columns, spans, chosen, constants)
+                        result.inserted += inserted
+                        if has_ids and inserted < end - start:
+                            short.append((start, end))
+                except BaseException as error:
+                    if stream is not None:
+                        stream.close(error)
+                    raise
+                if stream is not None:
+                    stream.close()
+                for start, end in short:  # asked once the COPY is over
+                    missing.extend(self._missing_ids(table, varying["id"][start:end]))
                 if checked_keys:
                     self._sqlite_check_foreign_keys(table)
                 if saved is not None:
@@ -355,6 +366,49 @@ class Writer:
         if has_ids:
             result.missing_ids = missing
         return result
+
+    def _insert_batch(
+        self,
+        table: str,
+        columns: Sequence[str],
+        spans: list[list[Any]],
+        chosen: list[bool] | None,
+        constants: dict,
+    ) -> int:
+        """One batch in its own transaction (a savepoint inside the caller's)."""
+        batch = list(zip(*spans, strict=True))
+        if chosen is not None:
+            batch = list(compress(batch, chosen))
+        with transaction.atomic():
+            if self.vendor == "sqlite":
+                return self._insert_sqlite(table, columns, batch, constants)
+            return self._insert_postgresql(table, columns, batch, constants)
+
+    def _stream_postgresql(
+        self,
+        stream: _CopyStream,
+        table: str,
+        columns: Sequence[str],
+        spans: list[list[Any]],
+        chosen: list[bool] | None,
+    ) -> int:
+        """Bulk mode on PostgreSQL: the batch as a CSV block into the table's running COPY
+        (see `_CopyStream`); a batch pyarrow cannot format goes row by row in a COPY of its
+        own (constants are column defaults, see insert)."""
+        block = _csv_block(spans, chosen)
+        if block is not None:
+            data, count = block
+            stream.write(data)
+            return count
+        stream.close()  # the next block opens a new COPY
+        batch = list(zip(*spans, strict=True))
+        if chosen is not None:
+            batch = list(compress(batch, chosen))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            quoted = ", ".join(self.quote(column) for column in columns)
+            self._copy(cursor, self.quote(table), quoted, batch)
+        return len(batch)
 
     def _insert_sqlite(
         self, table: str, columns: Sequence[str], batch: Sequence[tuple], constants: dict
@@ -394,34 +448,6 @@ class Writer:
             inserted = cursor.rowcount
             cursor.execute(f"DROP TABLE {temp}")
         return max(inserted, 0)
-
-    def _copy_postgresql(
-        self,
-        table: str,
-        columns: Sequence[str],
-        spans: list[list[Any]],
-        chosen: list[bool] | None,
-    ) -> int:
-        """Bulk mode: COPY straight into the (locked) table the columns `spans` (the rows
-        `chosen` of them: the others would conflict); constants are column defaults (see
-        insert). The rows go as one CSV block that pyarrow writes in C; columns pyarrow cannot
-        type go row by row through psycopg instead."""
-        quoted = ", ".join(self.quote(column) for column in columns)
-        block = _csv_block(spans, chosen)
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            if block is not None:
-                data, count = block
-                with cursor.cursor.copy(
-                    f"COPY {self.quote(table)} ({quoted}) FROM STDIN WITH (FORMAT csv)"
-                ) as copy:
-                    copy.write(data)
-                return count
-            batch = list(zip(*spans, strict=True))
-            if chosen is not None:
-                batch = list(compress(batch, chosen))
-            self._copy(cursor, self.quote(table), quoted, batch)
-        return len(batch)
 
     @staticmethod
     def _copy(cursor: Any, target: str, quoted: str, batch: Sequence[tuple]) -> None:
@@ -575,6 +601,51 @@ class Writer:
                 cursor.execute(f"ALTER TABLE {table_name} ADD CONSTRAINT {constraint} {definition}")
             if self.vendor == "postgresql":
                 cursor.execute(f"ANALYZE {self.quote(table)}")
+
+
+class _CopyStream:
+    """Bulk mode on PostgreSQL: ONE `COPY … FROM STDIN (FORMAT csv)` for all of a table's
+    batches, opened at the first block. psycopg's queued writer sends each block from a
+    worker thread (the GIL is released while it waits on the socket), so the server parses
+    batch n while this thread formats batch n + 1 instead of the two taking turns. No
+    statement can run while the COPY is open: `close()` it first (an error passed to it
+    aborts the COPY, and with it the table's transaction)."""
+
+    def __init__(self, table: str, columns: Sequence[str], quote: Callable[[str], str]) -> None:
+        names = ", ".join(quote(column) for column in columns)
+        self.sql = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)"
+        self._stack: contextlib.ExitStack | None = None
+        self._copy: Any = None
+
+    def write(self, data: bytes) -> None:
+        if self._stack is None:
+            from psycopg.copy import QueuedLibpqWriter
+
+            stack = contextlib.ExitStack()
+            try:
+                cursor = stack.enter_context(connection.cursor())
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+                with connection.wrap_database_errors:
+                    self._copy = stack.enter_context(
+                        raw.copy(self.sql, writer=QueuedLibpqWriter(raw))
+                    )
+            except BaseException:
+                stack.close()
+                raise
+            self._stack = stack
+        with connection.wrap_database_errors:  # as django.db's IntegrityError etc.
+            self._copy.write(data)
+
+    def close(self, error: BaseException | None = None) -> None:
+        stack, self._stack, self._copy = self._stack, None, None
+        if stack is None:
+            return
+        if error is None:
+            with connection.wrap_database_errors:
+                stack.close()
+        else:
+            stack.__exit__(type(error), error, error.__traceback__)
 
 
 def _pg_literal(value: Any, sql_type: str) -> str:
