@@ -7,12 +7,12 @@ computed with Django ORM aggregate queries in the same run.
 Builds a synthetic district the way bench/load.py does (its generator and bulk loader) in a
 temporary RENKOU_DATA_DIR (SQLite), then times:
   1. `build_snapshot` (target ≤ 20 s for 1M persons);
-  2. the catalogue (21 indicators × every unit of the 4 levels × one year) on DuckDB through
+  2. the catalogue (every active indicator × every unit of the 4 levels × one year) on DuckDB through
      Ibis, cold (a fresh engine: Parquet scan, Ibis compilation, execution; target ≤ 3 s);
   3. the ORM baseline: births (by sex, birth order, mother's age group), deaths, the
      mid-year and end-of-year population (by sex and age group) with aggregate queries
      grouped by unit, rolled up the tree in Python, and from them the crude birth and death
-     rates, natural growth, GFR, ASFR, TFR, SRB and the pyramid — 12 of the 21 indicators.
+     rates, natural growth, GFR, ASFR, TFR, SRB and the pyramid — 12 of the indicators.
 It checks the ORM figures against DuckDB's and prints the ratio:
 
     catalogue on DuckDB: 1.9 s for 21 indicators × 461 units; ORM baseline (12 indicators)
@@ -55,6 +55,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from renkou.analytics.catalogue import active
+
     try:
         call_command("migrate", verbosity=0)
         _build_district(work, args)
@@ -63,7 +65,7 @@ def main() -> None:
         orm, orm_seconds = _time_orm(args.year)
         _compare(duck, orm)
         print(
-            f"catalogue on DuckDB: {duck_seconds:.2f} s for 21 indicators "
+            f"catalogue on DuckDB: {duck_seconds:.2f} s for {len(active())} indicators "
             f"({duck.indicator.nunique()} with rows) × {duck.unit.nunique()} units; "
             f"ORM baseline (12 indicators) "
             f"{orm_seconds:.2f} s; ratio {orm_seconds / duck_seconds:.1f}x"

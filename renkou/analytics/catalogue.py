@@ -40,6 +40,7 @@ from renkou.analytics.snapshot import LEVELS
 Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal
 AGE_GROUPS = 18  # 0-4 … 80-84, 85+
 FERTILE = range(3, 10)  # 5-year groups 15-19 … 45-49 (group index = age // 5)
+PAYERS = ("central", "provincial", "local")  # cost shares of benefit payments
 
 
 def age_group_label(index: int) -> str:
@@ -248,6 +249,36 @@ def count_indicator(table: Table, query: Query, dim=None) -> Table:
     return finish(
         tally.mutate(numerator=tally.n, denominator=ibis.null().cast("float64"), value=tally.n)
     )
+
+
+def sum_indicator(table: Table, query: Query) -> Table:
+    """Σ `n` (an amount) per level, unit, period and `dim`: value = numerator = the sum."""
+    tally = table.group_by(grain(query)).aggregate(n=table.n.cast("float64").sum())
+    tally = rollup(tally, query, "n")
+    return finish(
+        tally.mutate(numerator=tally.n, denominator=ibis.null().cast("float64"), value=tally.n)
+    )
+
+
+def mean_indicator(table: Table, query: Query, days: str) -> Table:
+    """Mean of the column `days` per level, unit and period: Σ days / rows."""
+    table = table.mutate(dim=ibis.literal(""))
+    tally = table.group_by(grain(query)).aggregate(
+        numerator=table[days].sum().cast("float64"), denominator=_.count()
+    )
+    tally = rollup(tally, query, "numerator", "denominator")
+    return finish(tally.mutate(value=tally.numerator / tally.denominator))
+
+
+def issued_in(tables: Tables, query: Query) -> Table:
+    """Birth applications whose registration number was issued in the period."""
+    rows = dated(tables["birth_registrations"], query)
+    return rows.filter(rows.issued)
+
+
+def paid_lines(tables: Tables, query: Query) -> Table:
+    rows = dated(tables["benefit_payments"], query)
+    return rows.filter(rows.paid)
 
 
 def mid_population(tables: Tables, query: Query) -> Table:
@@ -478,27 +509,60 @@ def policy_compliance_rate(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "registration_delay", N_("Registration timeliness (mean days)"), N_("days"),
-    "days from birth to recording, summed over the period's births", "births with a record date",
+    "registrations", N_("Birth registrations issued"), N_("registrations"),
+    "birth registrations and approvals issued in the period (renkou/births)", "",
 )  # fmt: skip
-def registration_delay(tables: Tables, query: Query) -> Table:
-    """Mean days from a birth to its recording in the registry."""
-    births = events_in(tables, query, "birth")
-    births = births.filter(births.registration_delay_days.notnull())
-    births = births.mutate(dim=ibis.literal(""))
-    tally = births.group_by(grain(query)).aggregate(
-        numerator=_.registration_delay_days.sum().cast("float64"), denominator=_.count()
-    )
-    tally = rollup(tally, query, "numerator", "denominator")
-    return finish(tally.mutate(value=tally.numerator / tally.denominator))
+def registrations(tables: Tables, query: Query) -> Table:
+    """Registration numbers issued (生育登记 and 再生育审批) dated by the issue date, by the
+    wife's unit; a registration cancelled later still counts where it was issued."""
+    return count_indicator(issued_in(tables, query), query)
 
 
 @indicator(
-    "registration_within_30_days", N_("Births recorded within 30 days"), "%",
-    "births recorded at most 30 days after the birth", "births with a record date",
+    "registration_delay", N_("Registration timeliness (mean days)"), N_("days"),
+    "days from submission to issue, summed over the registrations issued in the period",
+    "registrations issued in the period with a submission date",
+)  # fmt: skip
+def registration_delay(tables: Tables, query: Query) -> Table:
+    """Mean days from an application's first submission to the issue of its registration
+    number, over the registrations issued in the period (renkou/births)."""
+    rows = issued_in(tables, query)
+    rows = rows.filter(rows.submit_to_issue_days.notnull())
+    return mean_indicator(rows, query, "submit_to_issue_days")
+
+
+@indicator(
+    "registration_within_30_days", N_("Registrations issued within 30 days of submission"), "%",
+    "registrations issued at most 30 days after submission",
+    "registrations issued in the period with a submission date",
 )  # fmt: skip
 def registration_within_30_days(tables: Tables, query: Query) -> Table:
-    """Share of the period's births recorded within 30 days."""
+    """Share of the period's registrations issued within 30 days of submission."""
+    rows = issued_in(tables, query)
+    rows = rows.filter(rows.submit_to_issue_days.notnull())
+    timely = counts(rows.filter(rows.submit_to_issue_days <= 30), query)
+    return ratio(timely, counts(rows, query), 100.0, query)
+
+
+@indicator(
+    "recording_delay", N_("Birth recording delay (mean days)"), N_("days"),
+    "days from birth to recording in the registry, summed over the period's births",
+    "births with a record date",
+)  # fmt: skip
+def recording_delay(tables: Tables, query: Query) -> Table:
+    """Mean days from a birth to its recording in the registry (meaningful only for births
+    entered through the application; bulk-loaded births carry the load time)."""
+    births = events_in(tables, query, "birth")
+    births = births.filter(births.registration_delay_days.notnull())
+    return mean_indicator(births, query, "registration_delay_days")
+
+
+@indicator(
+    "recorded_within_30_days", N_("Births recorded within 30 days"), "%",
+    "births recorded at most 30 days after the birth", "births with a record date",
+)  # fmt: skip
+def recorded_within_30_days(tables: Tables, query: Query) -> Table:
+    """Share of the period's births recorded in the registry within 30 days."""
     births = events_in(tables, query, "birth")
     births = births.filter(births.registration_delay_days.notnull())
     timely = counts(births.filter(births.registration_delay_days <= 30), query)
@@ -543,18 +607,50 @@ def natural_growth_rate(tables: Tables, query: Query) -> Table:
     return ratio(net, mid_population(tables, query), scale, query)
 
 
+# --- benefits ------------------------------------------------------------------------------
+
+
+@indicator(
+    "benefit_beneficiaries", N_("Benefit beneficiaries by programme"), N_("people"),
+    "approved beneficiaries (new and continuing) of the year's approved cycles", "",
+    dims="programme code",
+)  # fmt: skip
+def benefit_beneficiaries(tables: Tables, query: Query) -> Table:
+    """Persons approved in the year's qualification cycle of each programme (exits left
+    out), by the beneficiary's unit. Annual: quarters and months have no rows."""
+    rows = dated(tables["benefit_beneficiaries"], query)
+    return count_indicator(rows, query, rows.programme)
+
+
+@indicator(
+    "benefit_amounts", N_("Benefit amounts paid by programme"), N_("yuan"),
+    "amounts of the roster lines paid (bank result: paid) on the year's rosters", "",
+    dims="programme code",
+)  # fmt: skip
+def benefit_amounts(tables: Tables, query: Query) -> Table:
+    """Yuan paid per programme: roster lines with status paid, by the line's unit and the
+    year of the roster's cycle (a failed payment re-paid later counts once, when paid)."""
+    rows = paid_lines(tables, query)
+    return sum_indicator(rows.mutate(dim=rows.programme, n=rows.amount), query)
+
+
+@indicator(
+    "benefit_amounts_by_payer", N_("Benefit amounts paid by payer"), N_("yuan"),
+    "shares of the paid amounts borne by each level of government", "",
+    dims="central, provincial or local",
+)  # fmt: skip
+def benefit_amounts_by_payer(tables: Tables, query: Query) -> Table:
+    """The paid amounts split by cost share (central / provincial / local government);
+    the three add up to `benefit_amounts` over all programmes."""
+    rows = paid_lines(tables, query)
+    keys = [*(f"{level}_code" for level in query.levels), "period"]
+    parts = [rows.select(*keys, dim=ibis.literal(payer), n=rows[payer]) for payer in PAYERS]
+    both = ibis.union(*parts, distinct=False)
+    return sum_indicator(both.filter(both.n != 0), query)
+
+
 # --- pending: their tables are not in the snapshot yet -------------------------------------
 
-pending(
-    "benefit_beneficiaries", N_("Benefit beneficiaries by programme"), N_("people"),
-    "persons qualified for the programme in the period", "",
-    "Pending: needs the benefits tables (renkou/benefits) in the snapshot.",
-)  # fmt: skip
-pending(
-    "benefit_amounts", N_("Benefit amounts by programme"), N_("yuan"),
-    "amounts paid in the period", "",
-    "Pending: needs the benefits payment tables in the snapshot.",
-)  # fmt: skip
 pending(
     "service_coverage", N_("Service coverage"), "%", "persons served in the period",
     "persons eligible for the service",

@@ -119,7 +119,14 @@ class Engine:
     ) -> pd.DataFrame:
         """The catalogue (or the named indicators) for one query, in long form, sorted."""
         items = [CATALOGUE[i] if isinstance(i, str) else i for i in (indicators or active())]
-        expressions = [self.expression(item, query) for item in items if not item.pending]
+        expressions = []
+        for item in items:
+            if item.pending:
+                continue
+            try:
+                expressions.append(self.expression(item, query))
+            except KeyError:  # a snapshot made before the indicator's table existed
+                continue
         return tidy(self.execute(expressions), query)
 
     def run_all_levels(self, period, indicators=None) -> pd.DataFrame:

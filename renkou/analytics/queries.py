@@ -27,7 +27,7 @@ CARDS = (
     "population", "births", "crude_birth_rate", "general_fertility_rate",
     "total_fertility_rate", "sex_ratio_at_birth", "policy_compliance_rate", "deaths",
     "crude_death_rate", "natural_growth_rate", "inflow_population", "outflow_population",
-    "registration_delay",
+    "registrations", "registration_delay",
 )  # fmt: skip
 TREND = ("births", "deaths", "crude_birth_rate", "crude_death_rate")
 UNIT_TABLE = (

@@ -8,7 +8,8 @@ engine compares dates the same way. Rows are streamed from the database with
 table of model instances.
 
 Tables come from a registry of exporters (`EXPORTERS`): an app adds its own with
-`@register_exporter("name")` (births registrations and benefits will, when they land).
+`@register_exporter("name")`; births registrations and benefits are registered from this
+app (exporters_births.py, exporters_benefits.py) so those apps stay untouched.
 Web requests never aggregate the operational tables: they read the latest snapshot.
 """
 
@@ -321,6 +322,9 @@ def export_birth_classifications(context: Context) -> Iterator[pa.RecordBatch]:
         yield with_org(batch, context.units, column(rows, 5))
 
 
+# The tables of other apps, registered from here so those apps stay unaware of the snapshot.
+from renkou.analytics import exporters_benefits, exporters_births  # noqa: E402
+
 # --- writing ------------------------------------------------------------------------------
 
 
@@ -379,4 +383,6 @@ def expected_rows() -> dict[str, int]:
         "persons": Person.objects.count(),
         "events": Event.objects.filter(state="active").exclude(kind="hukou_type").count(),
         "birth_classifications": BirthClassification.objects.count(),
+        **exporters_births.expected_rows(),
+        **exporters_benefits.expected_rows(),
     }

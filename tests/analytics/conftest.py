@@ -25,6 +25,9 @@ Births recorded (recorded_at set by hand): 2024-02-10 → +10 days, twins 2024-0
 days each, 2024-11-20 → +5 days, 2024-01-15 → +31 days; the older births → +3 days.
 Policy classifications set by hand: 2024-02-10 within, twins within and outside,
 2024-11-20 unknown, 2024-01-15 outside.
+Birth applications and a benefit programme are added through renkou/births and
+renkou/benefits' actions (add_birth_registrations, add_benefits; values in
+test_births_benefits.py); they add no persons or events.
 """
 
 from __future__ import annotations
@@ -124,9 +127,74 @@ def build_known(cast) -> Known:
                 birth_date=event.date, status=status, facts_digest="test",
                 computed_at=timezone.now(),
             )  # fmt: skip
+    add_birth_registrations(cast, known)
+    add_benefits(cast)
     for value in known.persons.values():
         value.refresh_from_db()
     return known
+
+
+def _at(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+
+
+def add_birth_registrations(cast, known: Known) -> None:
+    """Applications through renkou.births' actions; the workflow stamps today, so the
+    submission and issue dates are then set by hand (as recorded_at above)."""
+    from renkou.births import actions as births
+    from renkou.births.models import BirthApplication, Transition
+    from tests.births.conftest import tick_all
+
+    admin = cast.district_admin
+    p = known.persons
+    plan = [  # wife, husband, order, applied, submitted, issued, then
+        ("m3", "h3", 2, d(2024, 3, 1), d(2024, 3, 4), d(2024, 3, 20), None),
+        ("m5", "h5", 3, d(2024, 5, 1), d(2024, 5, 6), d(2024, 7, 15), None),
+        ("m1", "h1", 3, d(2024, 9, 1), d(2024, 9, 2), d(2024, 9, 12), "cancel"),
+        ("m2", "h2", 3, d(2024, 10, 1), d(2024, 10, 1), None, None),
+    ]
+    for wife, husband, order, applied, submitted, issued, then in plan:
+        app = births.create_application(
+            actor=admin, wife=p[wife], husband=p[husband], child_order=order, applied_on=applied
+        )
+        tick_all(cast, app, actor=admin)
+        births.submit(actor=admin, application=app)
+        Transition.objects.filter(application=app, action="submit").update(at=_at(submitted))
+        if issued is None:
+            continue
+        births.register(actor=admin, application=app)
+        Transition.objects.filter(application=app, action="register").update(at=_at(issued))
+        BirthApplication.objects.filter(pk=app.pk).update(issued_on=issued)
+        if then == "cancel":
+            app.refresh_from_db()
+            births.cancel(actor=admin, application=app, reason="test")
+
+
+BENEFIT_CODE = "t-women"
+
+
+def add_benefits(cast) -> None:
+    """A district programme for women aged 33+ with their household registration here:
+    m3, w4 (东城街道) and m5 (青山镇) qualify in 2024 (600 yuan each, 50/30/20% central,
+    provincial, local); the roster's lines of m3 and w4 are paid, m5's failed."""
+    from renkou.benefits import actions as benefits
+    from renkou.benefits.models import RosterLine
+    from tests.benefits.conftest import run_to_approval
+
+    district = cast.unit("district")
+    programme = benefits.save_programme(
+        actor=cast.district_admin, code=BENEFIT_CODE, unit=district, name_zh="测试补助",
+        name_en="test allowance", source="test",
+        rule=[{"block": "alive"}, {"block": "in_district", "of": "hukou"},
+              {"block": "sex", "sex": "F"}, {"block": "age_at_least", "years": 33}],
+        amounts=[{"from": "2020-01-01", "monthly": 50}],
+        cost_shares={"central": 0.5, "provincial": 0.3, "local": 0.2},
+    )  # fmt: skip
+    cycle = run_to_approval(cast, programme, 2024)
+    roster = benefits.build_roster(actor=None, cycle=cycle, unit=district)
+    lines = RosterLine.objects.filter(roster=roster)
+    lines.filter(person__name="m5").update(status="failed", failure_reason="test")
+    lines.exclude(person__name="m5").update(status="paid")
 
 
 @pytest.fixture

@@ -147,12 +147,12 @@ def test_policy_compliance(engine):
     assert value(engine, "policy_compliance_rate", D, level="district") == 50.0  # 2 / 4
 
 
-def test_registration_timeliness(engine):
-    # delays: c1b 10, twins 40 and 40, c3a 5 (T1); c5b 31 (T2)
-    assert value(engine, "registration_delay", T1) == 23.75  # 95 / 4
-    assert value(engine, "registration_delay", D, level="district") == 25.2  # 126 / 5
-    assert value(engine, "registration_within_30_days", T1) == 50.0  # c1b, c3a
-    assert value(engine, "registration_within_30_days", D, level="district") == 40.0
+def test_recording_delay(engine):
+    # days from birth to registry recording: c1b 10, twins 40 and 40, c3a 5 (T1); c5b 31 (T2)
+    assert value(engine, "recording_delay", T1) == 23.75  # 95 / 4
+    assert value(engine, "recording_delay", D, level="district") == 25.2  # 126 / 5
+    assert value(engine, "recorded_within_30_days", T1) == 50.0  # c1b, c3a
+    assert value(engine, "recorded_within_30_days", D, level="district") == 40.0
 
 
 def test_floating_population_and_moves(engine):
@@ -182,8 +182,8 @@ def test_catalogue_is_documented():
     for item in CATALOGUE.values():
         assert item.name and item.unit and item.numerator and item.description, item.code
     pending = {item.code for item in CATALOGUE.values() if item.pending}
-    assert pending == {"benefit_beneficiaries", "benefit_amounts", "service_coverage"}
-    assert len(active()) == 21
+    assert pending == {"service_coverage"}
+    assert len(active()) == 27
 
 
 def test_periods():

@@ -59,6 +59,13 @@ def test_change_against_previous_period(client, cast, snapshot):
     assert "+5" in births_card and "2023" in births_card
 
 
+def test_registrations_card(client, cast, snapshot):
+    html = get(client, cast.district_admin, "analytics-dashboard", period="2024").content.decode()
+    card = html.split('data-indicator="registrations"')[1].split("</div></div></div>")[0]
+    # three registrations issued in 2024 (conftest.add_birth_registrations), none in 2023
+    assert '<div class="fs-5">3 ' in card and "+3" in card
+
+
 def test_township_sees_only_its_subtree(client, cast, snapshot):
     response = get(client, cast.township_staff, "analytics-dashboard", period="2024")
     html = response.content.decode()
