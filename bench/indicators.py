@@ -7,7 +7,7 @@ computed with Django ORM aggregate queries in the same run.
 Builds a synthetic district the way bench/load.py does (its generator and bulk loader) in a
 temporary RENKOU_DATA_DIR (SQLite), then times:
   1. `build_snapshot` (target ≤ 20 s for 1M persons);
-  2. the catalogue (every active indicator × every unit of the 4 levels × one year) on DuckDB through
+  2. the catalogue (every indicator × every unit of the 4 levels × one year) on DuckDB through
      Ibis, cold (a fresh engine: Parquet scan, Ibis compilation, execution; target ≤ 3 s);
   3. the ORM baseline: births (by sex, birth order, mother's age group), deaths, the
      mid-year and end-of-year population (by sex and age group) with aggregate queries
