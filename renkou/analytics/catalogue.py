@@ -30,8 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import ibis
-from django.utils.translation import gettext_noop as N_
-from ibis import _
+from django.utils.translation import gettext_noop as _  # marks names; translated on display
+from ibis import _ as deferred
 from ibis.expr.types import Table
 
 from renkou.analytics.periods import Period, ymd
@@ -208,7 +208,7 @@ def events_in(tables: Tables, query: Query, kind: str) -> Table:
 def counts(table: Table, query: Query, dim=None) -> Table:
     """Rows per finest grain (level codes, period, dim) as `n`; dim "" when there is none."""
     table = table.mutate(dim=ibis.literal("") if dim is None else dim.cast("string"))
-    return table.group_by(grain(query)).aggregate(n=_.count())
+    return table.group_by(grain(query)).aggregate(n=deferred.count())
 
 
 def ratio(
@@ -217,12 +217,12 @@ def ratio(
     """numerator / denominator × scale per level, unit, period and dim; a union, not an
     outer join, so keys present on one side only keep zeros (and every engine agrees)."""
     keys = grain(query)
-    both = num.select(*keys, numerator=_.n.cast("float64"), denominator=ibis.literal(0.0)).union(
-        den.select(*keys, numerator=ibis.literal(0.0), denominator=_.n.cast("float64"))
-    )
+    both = num.select(
+        *keys, numerator=deferred.n.cast("float64"), denominator=ibis.literal(0.0)
+    ).union(den.select(*keys, numerator=ibis.literal(0.0), denominator=deferred.n.cast("float64")))
     summed = rollup(both, query, "numerator", "denominator")
     if drop_empty_den:
-        summed = summed.filter(_.denominator > 0)
+        summed = summed.filter(deferred.denominator > 0)
     value = ibis.ifelse(
         summed.denominator > 0, summed.numerator * scale / summed.denominator, ibis.null()
     )
@@ -264,7 +264,7 @@ def mean_indicator(table: Table, query: Query, days: str) -> Table:
     """Mean of the column `days` per level, unit and period: Σ days / rows."""
     table = table.mutate(dim=ibis.literal(""))
     tally = table.group_by(grain(query)).aggregate(
-        numerator=table[days].sum().cast("float64"), denominator=_.count()
+        numerator=table[days].sum().cast("float64"), denominator=deferred.count()
     )
     tally = rollup(tally, query, "numerator", "denominator")
     return finish(tally.mutate(value=tally.numerator / tally.denominator))
@@ -286,7 +286,7 @@ def mid_population(tables: Tables, query: Query) -> Table:
 
 
 def women_by_age_group(tables: Tables, query: Query) -> Table:
-    women = on_day(tables["persons"], query, "middle").filter(_.sex == "F")
+    women = on_day(tables["persons"], query, "middle").filter(deferred.sex == "F")
     women = women.mutate(group=women.age // 5)
     women = women.filter(women.group.isin(list(FERTILE)))
     return counts(women, query, women.group.cast("string"))
@@ -310,10 +310,10 @@ def order_label(column):
 def sex_ratio(births: Table, query: Query, dim=None) -> Table:
     """Boys per 100 girls with the 95% interval exp(ln(m/f) ± z·√(1/m + 1/f)) × 100."""
     births = births.mutate(
-        dim=ibis.literal("") if dim is None else dim, boy=(_.sex == "M").cast("int64"),
-        girl=(_.sex == "F").cast("int64"),
+        dim=ibis.literal("") if dim is None else dim, boy=(deferred.sex == "M").cast("int64"),
+        girl=(deferred.sex == "F").cast("int64"),
     )  # fmt: skip
-    tally = births.group_by(grain(query)).aggregate(m=_.boy.sum(), f=_.girl.sum())
+    tally = births.group_by(grain(query)).aggregate(m=deferred.boy.sum(), f=deferred.girl.sum())
     tally = rollup(tally, query, "m", "f")
     m, f = tally.m.cast("float64"), tally.f.cast("float64")
     both = (tally.m > 0) & (tally.f > 0)
@@ -333,7 +333,11 @@ def sex_ratio(births: Table, query: Query, dim=None) -> Table:
 
 
 @indicator(
-    "population", N_("Population"), N_("people"), "persons present at the end of the period", ""
+    "population",
+    _("Population"),
+    _("people"),
+    "persons present at the end of the period",
+    "",
 )
 def population(tables: Tables, query: Query) -> Table:
     """Registered population at the end of the period (last day)."""
@@ -341,7 +345,7 @@ def population(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "population_mid", N_("Average population"), N_("people"),
+    "population_mid", _("Average population"), _("people"),
     "persons present on the middle day of the period (1 July for a year)", "",
 )  # fmt: skip
 def population_mid(tables: Tables, query: Query) -> Table:
@@ -350,7 +354,7 @@ def population_mid(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "population_by_sex_age", N_("Population by sex and age group"), N_("people"),
+    "population_by_sex_age", _("Population by sex and age group"), _("people"),
     "persons present at the end of the period, by sex and 5-year age group", "",
     dims="sex:age group, e.g. F:15-19 (85+ is the last group)",
 )  # fmt: skip
@@ -363,34 +367,40 @@ def population_by_sex_age(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "inflow_population", N_("Inflow population"), N_("people"),
+    "inflow_population", _("Inflow population"), _("people"),
     "inflow (流入) persons present at the end of the period, floating since before it ended", "",
 )  # fmt: skip
 def inflow_population(tables: Tables, query: Query) -> Table:
     """Persons living here with their household registration elsewhere (流入人口)."""
     persons = on_day(tables["persons"], query, "end")
-    inflow = persons.filter(persons.inflow & (persons.floating_since_ymd <= _.day))
+    inflow = persons.filter(persons.inflow & (persons.floating_since_ymd <= deferred.day))
     return count_indicator(inflow, query)
 
 
 @indicator(
-    "outflow_population", N_("Outflow population"), N_("people"),
+    "outflow_population", _("Outflow population"), _("people"),
     "outflow (流出) persons registered here at the end of the period, living elsewhere", "",
 )  # fmt: skip
 def outflow_population(tables: Tables, query: Query) -> Table:
     """Persons registered here who live elsewhere (流出人口)."""
     persons = on_day(tables["persons"], query, "end")
-    outflow = persons.filter(persons.outflow & (persons.floating_since_ymd <= _.day))
+    outflow = persons.filter(persons.outflow & (persons.floating_since_ymd <= deferred.day))
     return count_indicator(outflow, query)
 
 
-@indicator("moves_in", N_("Moves in"), N_("moves"), "move-in events in the period", "")
+@indicator("moves_in", _("Moves in"), _("moves"), "move-in events in the period", "")
 def moves_in(tables: Tables, query: Query) -> Table:
     """Move-in events (迁入 and 流入) dated in the period."""
     return count_indicator(events_in(tables, query, "move_in"), query)
 
 
-@indicator("moves_out", N_("Moves out"), N_("moves"), "move-out events in the period", "")
+@indicator(
+    "moves_out",
+    _("Moves out"),
+    _("moves"),
+    "move-out events in the period",
+    "",
+)
 def moves_out(tables: Tables, query: Query) -> Table:
     """Move-out events (迁出 and 流出) dated in the period."""
     return count_indicator(events_in(tables, query, "move_out"), query)
@@ -399,14 +409,14 @@ def moves_out(tables: Tables, query: Query) -> Table:
 # --- births and fertility ------------------------------------------------------------------
 
 
-@indicator("births", N_("Births"), N_("live births"), "live births in the period", "")
+@indicator("births", _("Births"), _("live births"), "live births in the period", "")
 def births(tables: Tables, query: Query) -> Table:
     """Live births dated in the period (each baby of a multiple birth counts)."""
     return count_indicator(events_in(tables, query, "birth"), query)
 
 
 @indicator(
-    "births_by_order", N_("Births by order"), N_("live births"),
+    "births_by_order", _("Births by order"), _("live births"),
     "live births in the period by the child's order among the mother's children", "",
     dims="1, 2, 3+ or unknown",
 )  # fmt: skip
@@ -417,7 +427,7 @@ def births_by_order(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "crude_birth_rate", N_("Crude birth rate"), "‰", "live births in the period",
+    "crude_birth_rate", _("Crude birth rate"), "‰", "live births in the period",
     "average (mid-period) population",
 )  # fmt: skip
 def crude_birth_rate(tables: Tables, query: Query) -> Table:
@@ -432,20 +442,20 @@ def crude_birth_rate(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "general_fertility_rate", N_("General fertility rate"), "‰", "live births in the period",
+    "general_fertility_rate", _("General fertility rate"), "‰", "live births in the period",
     "women aged 15–49 on the middle day of the period",
 )  # fmt: skip
 def general_fertility_rate(tables: Tables, query: Query) -> Table:
     """Births (to mothers of any age) per 1000 women aged 15–49, annualised."""
     women = women_by_age_group(tables, query)
-    women = women.group_by(grain(query, dim=False)).aggregate(n=_.n.sum())
+    women = women.group_by(grain(query, dim=False)).aggregate(n=deferred.n.sum())
     women = women.mutate(dim=ibis.literal(""))
     scale = 1000.0 * query.per_year
     return ratio(counts(events_in(tables, query, "birth"), query), women, scale, query)
 
 
 @indicator(
-    "age_specific_fertility_rate", N_("Age-specific fertility rate"), "‰",
+    "age_specific_fertility_rate", _("Age-specific fertility rate"), "‰",
     "live births to mothers of the age group (age at the birth)",
     "women of the age group on the middle day of the period", dims="age group 15-19 … 45-49",
 )  # fmt: skip
@@ -463,20 +473,22 @@ def age_specific_fertility_rate(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "total_fertility_rate", N_("Total fertility rate"), N_("children per woman"),
+    "total_fertility_rate", _("Total fertility rate"), _("children per woman"),
     "live births to mothers aged 15–49", "women aged 15–49 (mid-period)",
 )  # fmt: skip
 def total_fertility_rate(tables: Tables, query: Query) -> Table:
     """TFR = 5 × Σ ASFR (7 five-year groups 15–49) / 1000."""
     rates = age_specific_fertility_rate(tables, query)
     tfr = rates.group_by(KEYS[:3]).aggregate(
-        numerator=_.numerator.sum(), denominator=_.denominator.sum(), value=_.value.sum()
+        numerator=deferred.numerator.sum(),
+        denominator=deferred.denominator.sum(),
+        value=deferred.value.sum(),
     )
     return finish(tfr.mutate(dim=ibis.literal(""), value=tfr.value * 5.0 / 1000.0))
 
 
 @indicator(
-    "sex_ratio_at_birth", N_("Sex ratio at birth"), N_("boys per 100 girls"), "boys born",
+    "sex_ratio_at_birth", _("Sex ratio at birth"), _("boys per 100 girls"), "boys born",
     "girls born",
 )  # fmt: skip
 def sex_ratio_at_birth(tables: Tables, query: Query) -> Table:
@@ -485,8 +497,8 @@ def sex_ratio_at_birth(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "sex_ratio_at_birth_by_order", N_("Sex ratio at birth by birth order"),
-    N_("boys per 100 girls"),
+    "sex_ratio_at_birth_by_order", _("Sex ratio at birth by birth order"),
+    _("boys per 100 girls"),
     "boys born of the order", "girls born of the order", dims="1, 2, 3+ or unknown",
 )  # fmt: skip
 def sex_ratio_at_birth_by_order(tables: Tables, query: Query) -> Table:
@@ -496,7 +508,7 @@ def sex_ratio_at_birth_by_order(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "policy_compliance_rate", N_("Policy-compliance rate"), "%",
+    "policy_compliance_rate", _("Policy-compliance rate"), "%",
     "births within the regime in force", "births within or outside the regime",
 )  # fmt: skip
 def policy_compliance_rate(tables: Tables, query: Query) -> Table:
@@ -509,7 +521,7 @@ def policy_compliance_rate(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "registrations", N_("Birth registrations issued"), N_("registrations"),
+    "registrations", _("Birth registrations issued"), _("registrations"),
     "birth registrations and approvals issued in the period (renkou/births)", "",
 )  # fmt: skip
 def registrations(tables: Tables, query: Query) -> Table:
@@ -519,7 +531,7 @@ def registrations(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "registration_delay", N_("Registration timeliness (mean days)"), N_("days"),
+    "registration_delay", _("Registration timeliness (mean days)"), _("days"),
     "days from submission to issue, summed over the registrations issued in the period",
     "registrations issued in the period with a submission date",
 )  # fmt: skip
@@ -532,7 +544,7 @@ def registration_delay(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "registration_within_30_days", N_("Registrations issued within 30 days of submission"), "%",
+    "registration_within_30_days", _("Registrations issued within 30 days of submission"), "%",
     "registrations issued at most 30 days after submission",
     "registrations issued in the period with a submission date",
 )  # fmt: skip
@@ -545,7 +557,7 @@ def registration_within_30_days(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "recording_delay", N_("Birth recording delay (mean days)"), N_("days"),
+    "recording_delay", _("Birth recording delay (mean days)"), _("days"),
     "days from birth to recording in the registry, summed over the period's births",
     "births with a record date",
 )  # fmt: skip
@@ -558,7 +570,7 @@ def recording_delay(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "recorded_within_30_days", N_("Births recorded within 30 days"), "%",
+    "recorded_within_30_days", _("Births recorded within 30 days"), "%",
     "births recorded at most 30 days after the birth", "births with a record date",
 )  # fmt: skip
 def recorded_within_30_days(tables: Tables, query: Query) -> Table:
@@ -572,14 +584,14 @@ def recorded_within_30_days(tables: Tables, query: Query) -> Table:
 # --- deaths and growth ---------------------------------------------------------------------
 
 
-@indicator("deaths", N_("Deaths"), N_("deaths"), "deaths in the period", "")
+@indicator("deaths", _("Deaths"), _("deaths"), "deaths in the period", "")
 def deaths(tables: Tables, query: Query) -> Table:
     """Deaths dated in the period."""
     return count_indicator(events_in(tables, query, "death"), query)
 
 
 @indicator(
-    "crude_death_rate", N_("Crude death rate"), "‰", "deaths in the period",
+    "crude_death_rate", _("Crude death rate"), "‰", "deaths in the period",
     "average (mid-period) population",
 )  # fmt: skip
 def crude_death_rate(tables: Tables, query: Query) -> Table:
@@ -594,15 +606,15 @@ def crude_death_rate(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "natural_growth_rate", N_("Natural growth rate"), "‰", "births minus deaths in the period",
+    "natural_growth_rate", _("Natural growth rate"), "‰", "births minus deaths in the period",
     "average (mid-period) population",
 )  # fmt: skip
 def natural_growth_rate(tables: Tables, query: Query) -> Table:
     """(Births − deaths) per 1000 of the average population, annualised (= CBR − CDR)."""
     net = counts(events_in(tables, query, "birth"), query).union(
-        counts(events_in(tables, query, "death"), query).mutate(n=-_.n)
+        counts(events_in(tables, query, "death"), query).mutate(n=-deferred.n)
     )
-    net = net.group_by(grain(query)).aggregate(n=_.n.sum())
+    net = net.group_by(grain(query)).aggregate(n=deferred.n.sum())
     scale = 1000.0 * query.per_year
     return ratio(net, mid_population(tables, query), scale, query)
 
@@ -611,7 +623,7 @@ def natural_growth_rate(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "benefit_beneficiaries", N_("Benefit beneficiaries by programme"), N_("people"),
+    "benefit_beneficiaries", _("Benefit beneficiaries by programme"), _("people"),
     "approved beneficiaries (new and continuing) of the year's approved cycles", "",
     dims="programme code",
 )  # fmt: skip
@@ -623,7 +635,7 @@ def benefit_beneficiaries(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "benefit_amounts", N_("Benefit amounts paid by programme"), N_("yuan"),
+    "benefit_amounts", _("Benefit amounts paid by programme"), _("yuan"),
     "amounts of the roster lines paid (bank result: paid) on the year's rosters", "",
     dims="programme code",
 )  # fmt: skip
@@ -635,7 +647,7 @@ def benefit_amounts(tables: Tables, query: Query) -> Table:
 
 
 @indicator(
-    "benefit_amounts_by_payer", N_("Benefit amounts paid by payer"), N_("yuan"),
+    "benefit_amounts_by_payer", _("Benefit amounts paid by payer"), _("yuan"),
     "shares of the paid amounts borne by each level of government", "",
     dims="central, provincial or local",
 )  # fmt: skip
@@ -652,7 +664,7 @@ def benefit_amounts_by_payer(tables: Tables, query: Query) -> Table:
 # --- pending: their tables are not in the snapshot yet -------------------------------------
 
 pending(
-    "service_coverage", N_("Service coverage"), "%", "persons served in the period",
+    "service_coverage", _("Service coverage"), "%", "persons served in the period",
     "persons eligible for the service",
     "Pending: needs the care (service records) tables in the snapshot.",
 )  # fmt: skip
