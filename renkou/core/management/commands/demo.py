@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
+import logging
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
 from renkou.core import demo
+
+logger = logging.getLogger(__name__)
+
+# (module with populate(), step in Chinese, in English), run in this order after the load.
+MODULE_STEPS = (
+    ("renkou.policy.demo", "生育政策分类", "birth classification"),
+    ("renkou.births.demo", "生育登记申请", "birth applications"),
+    ("renkou.benefits.demo", "奖励扶助资格确认与发放", "benefit qualification and payment"),
+    ("renkou.analytics.demo", "统计分析快照", "analytics snapshot"),
+)
 
 
 class Command(BaseCommand):
@@ -46,12 +60,31 @@ class Command(BaseCommand):
         self.stdout.write(
             f"正在生成演示辖区（{persons:,} 人）… / simulating a district of {persons:,} persons …"
         )
+        started = time.monotonic()
         logins, report = load_simulated_demo(persons=persons)
         loaded = report.counts["persons"].inserted
+        seconds = time.monotonic() - started
         self.stdout.write(
-            f"已载入 {loaded:,} 人 / loaded {loaded:,} persons in {report.elapsed:.1f} s"
+            f"已载入 {loaded:,} 人（模拟与载入共 {seconds:.1f} 秒） / loaded {loaded:,} persons "
+            f"in {report.elapsed:.1f} s (simulated and loaded in {seconds:.1f} s)"
         )
+        self._populate()
         self._print(logins)
+
+    def _populate(self) -> None:
+        """The newer modules on the demo district, each by its own `<app>.demo.populate`."""
+        for module, zh, en in MODULE_STEPS:
+            started = time.monotonic()
+            try:
+                lines = importlib.import_module(module).populate()
+            except Exception as error:  # a broken step must not cost the rest of the demo
+                self.stderr.write(f"{zh}失败 / {en} failed: {error!r}")
+                logger.exception("demo step %s failed", module)
+                continue
+            seconds = time.monotonic() - started
+            self.stdout.write(f"{zh} / {en}：{seconds:.1f} 秒 / {seconds:.1f} s")
+            for line_zh, line_en in lines:
+                self.stdout.write(f"  {line_zh} / {line_en}")
 
     def _print(self, logins):
         if not logins:
