@@ -33,6 +33,7 @@ from renkou.benefits.models import (
 )
 from renkou.core.models import OrgUnit, User
 from renkou.lib import formats, idnumber, scoping
+from renkou.lib.i18n import pick
 from renkou.registry.models import Person
 
 PROGRAMME_FIELDS = (
@@ -42,7 +43,7 @@ PROGRAMME_FIELDS = (
 
 
 def _error(message_zh: str, message_en: str, field: str = "__all__") -> ValidationError:
-    return ValidationError({field: [f"{message_zh} / {message_en}"]})
+    return ValidationError({field: [pick(message_zh, message_en)]})
 
 
 # --- programmes, facts, accounts ----------------------------------------------------------------
