@@ -10,6 +10,7 @@ raises Http404 for both, so existence never leaks.
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import connection
@@ -33,16 +34,33 @@ def prefix_q(field: str, prefix: str) -> Q:
     scan; see PERFORMANCE.md), but a half-open range can. PostgreSQL can use its pattern-ops
     index for LIKE, but then walks the ordered index filtering every row when the results are
     ordered by that column (2.4 s over 1M persons); the same range lets it scan just the
-    prefix. There the LIKE stays too, so a collation that orders strings otherwise than by
-    code point can only make the range wider, never change the answer.
+    prefix. Where the database orders text by code point (C, C.UTF-8, POSIX) the range is the
+    answer; under another collation the LIKE is added, so the range can only be wider, never
+    change the answer. Not always: PostgreSQL multiplies the two conditions' selectivities as
+    if they were independent, expects a handful of rows for a two-letter prefix that has
+    thousands, and picks a plan that sorts them all (p95 1.7 s for initials over 1M persons;
+    0.6 ms with the range alone).
     """
     if not prefix:
         return Q()
     upper = prefix[:-1] + chr(min(ord(prefix[-1]) + 1, 0x10FFFF))
     in_range = Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
-    if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite" or _orders_by_code_point(connection.settings_dict["NAME"]):
         return in_range
     return Q(**{f"{field}__startswith": prefix}) & in_range
+
+
+CODE_POINT_COLLATIONS = {"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"}
+
+
+@functools.cache
+def _orders_by_code_point(database: str) -> bool:
+    """Whether the PostgreSQL database `database` (the connection's) compares text by code
+    point; asked once per process and database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+        row = cursor.fetchone()
+    return bool(row) and row[0] in CODE_POINT_COLLATIONS
 
 
 def unit_paths(user: User, *, on: datetime.date | None = None) -> list[str]:

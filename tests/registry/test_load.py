@@ -751,6 +751,89 @@ def test_bulk_mode_never_keeps_part_of_a_table(cast):
     assert Household.objects.filter(number="H-T0").exists()  # the connection still works
 
 
+def test_bulk_mode_leaves_out_rows_that_would_break_a_unique_index(cast):
+    """Bulk mode drops the unique indexes with the others and rebuilds them after: the rows
+    that would conflict — with the table, or with an earlier row of the load — are left out
+    first (reported by their reserved ids), and the rebuilt index still refuses duplicates."""
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from renkou.registry.loading.writer import Writer
+
+    group = cast.units["group"]
+    Household.objects.create(number="H-U0", unit=group)
+    numbers = ["H-U1", "H-U0", "H-U2", "H-U1", "H-U3"]
+    with Writer(rebuild_indexes=True, batch_size=2) as writer:
+        ids = writer.reserve_ids("registry_household", len(numbers))
+        result = writer.insert(
+            "registry_household",
+            {
+                "id": ids,
+                "number": numbers,
+                "address": list("甲乙丙丁戊"),
+                "unit_id": [group.pk] * 5,
+            },
+            constants={"created_at": writer.datetime_value(timezone.now())},
+            unique=[("number",)],
+            has_ids=True,
+        )
+    assert result.bulk and result.inserted == 3
+    assert sorted(result.missing_ids) == [ids[1], ids[3]]
+    kept = Household.objects.filter(number__startswith="H-U").order_by("number")
+    assert list(kept.values_list("number", "address")) == [
+        ("H-U0", ""), ("H-U1", "甲"), ("H-U2", "丙"), ("H-U3", "戊"),
+    ]  # fmt: skip
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Household.objects.create(number="H-U2", unit=group)
+
+
+def test_sqlite_binds_no_none_but_keeps_nulls_apart_from_empty_strings():
+    from renkou.registry.loading.writer import _sqlite_without_nulls
+
+    columns, marks = _sqlite_without_nulls(
+        [["a", None, ""], [3, None, -1], [None, None, "x"], [1, "b", None], ["c", "d", "e"]]
+    )
+    assert columns == [["a", "\x1f", ""], [3, -2, -1], ["", "", "x"], [1, "b", None],
+                       ["c", "d", "e"]]  # fmt: skip
+    assert marks == ["NULLIF(?, '\x1f')", "NULLIF(?, -2)", "NULLIF(?, '')", "?", "?"]
+
+
+def test_a_none_is_written_as_null_and_an_empty_string_as_empty(cast):
+    from renkou.registry.loading.writer import Writer
+
+    group = cast.units["group"]
+    husbands = [
+        Person.objects.create(name=f"甲{i}", sex="M", birth_date=d(1970, 1, i + 1), unit=group)
+        for i in range(3)
+    ]
+    wives = [
+        Person.objects.create(name=f"乙{i}", sex="F", birth_date=d(1972, 1, i + 1), unit=group)
+        for i in range(3)
+    ]
+    with Writer(rebuild_indexes=False) as writer:
+        result = writer.insert(
+            "registry_marriage",
+            {
+                "source_key": ["M-N1", None, ""],
+                "husband_id": [p.pk for p in husbands],
+                "wife_id": [p.pk for p in wives],
+                "start_date": ["2001-01-01", "2002-02-02", "2003-03-03"],
+                "end_date": [None, "2010-01-01", None],
+                "end_reason": ["", "divorce", ""],
+                "husband_kind": ["first"] * 3,
+                "wife_kind": ["first"] * 3,
+                "unit_id": [group.pk] * 3,
+            },
+        )
+    assert result.inserted == 3
+    rows = Marriage.objects.order_by("start_date").values_list(
+        "source_key", "end_date", "end_reason"
+    )
+    assert list(rows) == [
+        ("M-N1", None, ""), (None, d(2010, 1, 1), "divorce"), ("", None, ""),
+    ]  # fmt: skip
+
+
 def test_loading_as_a_user_needs_the_permission_and_sees_only_their_units(cast, family_dir):
     from django.core.exceptions import PermissionDenied
 

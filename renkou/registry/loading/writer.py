@@ -1,7 +1,9 @@
 """Raw, batched inserts for the bulk loader, on SQLite and PostgreSQL.
 
 * SQLite: `executemany` of `INSERT … ON CONFLICT DO NOTHING` in batches on the raw sqlite3
-  cursor, with a 256 MiB page cache on the load connection (restored afterwards).
+  cursor, with a 256 MiB page cache on the load connection (restored afterwards). No None is
+  bound: `_sqlite_without_nulls` swaps it for a value the column lacks and `NULLIF` turns it
+  back (binding None costs three times a string in Python's sqlite3).
 * PostgreSQL: psycopg 3 `COPY` into a temporary table, then `INSERT … SELECT … ON CONFLICT DO
   NOTHING`; `synchronous_commit` is off for the load's transactions.
 * Columns holding one value for every row (timestamps, empty optional columns) are written
@@ -15,21 +17,24 @@ rows that refer to them are built without reading ids back. A row skipped becaus
 conflict (a concurrent writer) is reported back by its reserved id.
 
 *Bulk mode* (`rebuild_indexes`; by default for a load of ≥ 20,000 rows into a table of at
-most 10,000): the table's non-unique indexes — and on PostgreSQL its foreign keys, whose
-deferred per-row checks cost as much as the insert itself — are dropped, the rows inserted
-and everything re-created, in ONE transaction per table, so no other connection ever sees
-the table without them (SQLite readers keep their snapshot; PostgreSQL locks the table until
-the end). On SQLite the unique indexes stay (Django declares them inside CREATE TABLE). On
+most 10,000): the table's indexes, unique ones included — and on PostgreSQL its foreign keys,
+whose deferred per-row checks cost as much as the insert itself — are dropped, the rows
+inserted and everything re-created, in ONE transaction per table, so no other connection ever
+sees the table without them (SQLite readers keep their snapshot; PostgreSQL locks the table
+until the end). With no unique index to conflict with, the rows that would conflict — with
+what the table holds, or with an earlier row of the load — are left out first (no other
+writer can add any: SQLite's write lock is taken by the first DROP INDEX, PostgreSQL's table
+lock before). The registry declares its unique keys as separate indexes
+(`registry.models.unique_index`) because SQLite cannot drop the ones inside CREATE TABLE. On
 PostgreSQL the rows are then copied straight into the table — one COPY for all its batches,
 each batch a CSV block written by pyarrow and sent from psycopg's writer thread while the next
-is formatted (the table is locked against other writers and the rows that would conflict are
-left out first), so its unique constraints (not the primary key) are dropped and re-added
-too, and constant columns are column defaults for the duration. On SQLite, outside a caller's
-transaction, the per-row foreign-key lookups are switched off for the table's transaction and
-`PRAGMA foreign_key_check` checks the whole table once before the commit (a fifth of the
-cost; a missing reference rolls the table back, as the re-added foreign keys do on
-PostgreSQL). Building an index once, from sorted data, costs a fraction of maintaining it row
-by row.
+is formatted — and constant columns are column defaults for the duration.
+
+On SQLite, outside a caller's transaction, the per-row foreign-key lookups are switched off
+for the table's transaction and `PRAGMA foreign_key_check` checks the whole table once before
+the commit (a fifth of the cost; a missing reference rolls the table back, as the re-added
+foreign keys do on PostgreSQL). Building an index once, from sorted data, costs a fraction of
+maintaining it row by row.
 """
 
 # SQL here is built from table and column names of our own models (quoted by the backend);
@@ -314,8 +319,10 @@ class Writer:
                 defaults: dict[str, str | None] = {}
                 if bulk:
                     if self.vendor == "postgresql":
-                        keep = self._lock_and_filter(table, varying, constants, unique)
+                        self._lock(table)
+                    # On SQLite dropping the first index takes the write lock.
                     saved = self._drop_secondary(table)
+                    keep = self._leave_out_conflicts(table, varying, constants, unique)
                     if self.vendor == "sqlite":
                         self._sqlite_pragma(f"cache_size=-{SQLITE_BULK_CACHE_KIB}")
                     if self.vendor == "postgresql":
@@ -376,12 +383,18 @@ class Writer:
         constants: dict,
     ) -> int:
         """One batch in its own transaction (a savepoint inside the caller's)."""
+        if self.vendor == "sqlite":
+            spans, marks = _sqlite_without_nulls(spans)
+            # sqlite3 takes the rows from an iterator: no list of tuples to build.
+            rows: Iterable[tuple] = zip(*spans, strict=True)
+            if chosen is not None:
+                rows = compress(rows, chosen)
+            with transaction.atomic():
+                return self._insert_sqlite(table, columns, rows, constants, marks)
         batch = list(zip(*spans, strict=True))
         if chosen is not None:
             batch = list(compress(batch, chosen))
         with transaction.atomic():
-            if self.vendor == "sqlite":
-                return self._insert_sqlite(table, columns, batch, constants)
             return self._insert_postgresql(table, columns, batch, constants)
 
     def _stream_postgresql(
@@ -411,10 +424,16 @@ class Writer:
         return len(batch)
 
     def _insert_sqlite(
-        self, table: str, columns: Sequence[str], batch: Sequence[tuple], constants: dict
+        self,
+        table: str,
+        columns: Sequence[str],
+        batch: Iterable[tuple],
+        constants: dict,
+        marks: Sequence[str],
     ) -> int:
+        """`marks` are the columns' placeholders (see `_sqlite_without_nulls`)."""
         names = ", ".join(self.quote(column) for column in [*columns, *constants])
-        values = ", ".join(["?"] * len(columns) + [_sqlite_literal(v) for v in constants.values()])
+        values = ", ".join([*marks, *(_sqlite_literal(v) for v in constants.values())])
         sql = f"INSERT INTO {self.quote(table)} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"
         cursor = connection.connection.cursor()  # the raw sqlite3 cursor: no per-row wrapping
         try:
@@ -485,36 +504,50 @@ class Writer:
                     f"ALTER TABLE {self.quote(table)} ALTER COLUMN {self.quote(column)} {action}"
                 )
 
-    def _lock_and_filter(
+    def _lock(self, table: str) -> None:
+        """Bulk mode on PostgreSQL: lock out other writers until the table's transaction ends."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {self.quote(table)} IN SHARE ROW EXCLUSIVE MODE")
+
+    def _leave_out_conflicts(
         self,
         table: str,
         varying: dict[str, list[Any]],
         constants: dict[str, Any],
         unique: Sequence[Sequence[str]],
     ) -> list[bool] | None:
-        """Bulk mode on PostgreSQL: lock out other writers, then leave out the rows that
-        would conflict with what the (small) table holds now. None: keep every row."""
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {self.quote(table)} IN SHARE ROW EXCLUSIVE MODE")
+        """Bulk mode, no other writer: the rows to keep. The table's unique indexes are
+        dropped and rebuilt after the rows are in, so the rows that would conflict — with
+        what the (small) table holds now, or with an earlier row of this load — are left out
+        here, as ON CONFLICT DO NOTHING would. None: keep every row."""
         self._counts.pop(table, None)  # counted again now that no one else can insert
-        if not unique or self.count(table) == 0:
-            return None
-        keep = [True] * len(next(iter(varying.values())))
+        existing = self.count(table)
+        count = len(next(iter(varying.values())))
+        keep: list[bool] | None = None
         for names in unique:
             if any(name not in varying and name not in constants for name in names):
                 continue
-            with connection.cursor() as cursor:
-                select = ", ".join(self.quote(name) for name in names)
-                cursor.execute(f"SELECT {select} FROM {self.quote(table)}")
-                taken = {tuple(row) for row in cursor.fetchall()}
-            values = [varying.get(name) for name in names]
-            for i in range(len(keep)):
-                key = tuple(
-                    column[i] if column is not None else constants[name]
-                    for column, name in zip(values, names, strict=True)
-                )
-                if None not in key and key in taken:
+            keys = _keys(names, varying, constants, count)
+            taken: set[Any] = set()
+            if existing:
+                with connection.cursor() as cursor:
+                    select = ", ".join(self.quote(name) for name in names)
+                    cursor.execute(f"SELECT {select} FROM {self.quote(table)}")
+                    rows = cursor.fetchall()
+                taken = {row[0] for row in rows} if len(names) == 1 else {tuple(r) for r in rows}
+            elif _all_distinct(keys):
+                continue  # the usual case: all distinct, none in the table
+            for i, key in enumerate(keys):
+                if key is None or (len(names) > 1 and None in key):
+                    continue  # NULLs never conflict
+                if keep is not None and not keep[i]:
+                    continue  # left out already: takes nothing
+                if key in taken:
+                    if keep is None:
+                        keep = [True] * count
                     keep[i] = False
+                else:
+                    taken.add(key)
         return keep
 
     def _types(self, table: str) -> dict[str, str]:
@@ -550,16 +583,19 @@ class Writer:
             if self.vendor == "sqlite":
                 cursor.execute(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                    "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
+                    "AND sql IS NOT NULL",
                     [table],
                 )
                 saved["indexes"] = list(cursor.fetchall())
             else:
                 _flush_deferred_checks(cursor)
+                # Plain and unique indexes (not those behind a constraint, or that a foreign
+                # key refers to).
                 cursor.execute(
                     "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
                     "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
-                    "AND NOT i.indisunique AND NOT i.indisprimary",
+                    "AND NOT i.indisprimary AND NOT EXISTS ("
+                    "SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
                     [self.quote(table)],
                 )
                 saved["indexes"] = list(cursor.fetchall())
@@ -648,6 +684,21 @@ class _CopyStream:
             stack.__exit__(type(error), error, error.__traceback__)
 
 
+def _keys(
+    names: Sequence[str], varying: dict[str, list[Any]], constants: dict[str, Any], count: int
+) -> list[Any]:
+    """Each row's value of the unique column set `names` (a tuple when several)."""
+    columns = [varying[name] if name in varying else [constants[name]] * count for name in names]
+    return columns[0] if len(columns) == 1 else list(zip(*columns, strict=True))
+
+
+def _all_distinct(keys: list[Any]) -> bool:
+    """No key twice (NULLs aside: they never conflict)."""
+    distinct = set(keys)
+    nulls = keys.count(None)
+    return len(distinct) - (1 if nulls else 0) + nulls == len(keys)
+
+
 def _pg_literal(value: Any, sql_type: str) -> str:
     """A constant as a PostgreSQL literal of the column's type (values we generated)."""
     if value is None:
@@ -696,6 +747,41 @@ def _flush_deferred_checks(cursor: Any) -> None:
     on a table with pending trigger events), then defer again."""
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _sqlite_without_nulls(spans: list[list[Any]]) -> tuple[list[list[Any]], list[str]]:
+    """The columns with None replaced by a value the column does not hold, and the placeholders
+    that turn it back into NULL (`NULLIF(?, '')`).
+
+    Python's sqlite3 binds a None through its adapter protocol (a registry lookup and two
+    attribute lookups per value): about 0.6 µs, three times an int or a string; a person row
+    has about ten optional columns, and that was a third of the time of inserting it. A
+    column whose values are neither all strings nor all ints keeps binding None."""
+    columns: list[list[Any]] = []
+    marks: list[str] = []
+    for values in spans:
+        sentinel = _null_sentinel(values) if None in values else None
+        if sentinel is None:
+            columns.append(values)
+            marks.append("?")
+            continue
+        columns.append([sentinel if value is None else value for value in values])
+        marks.append(f"NULLIF(?, {_sqlite_literal(sentinel)})")
+    return columns, marks
+
+
+def _null_sentinel(values: list[Any]) -> str | int | None:
+    present = set(values)
+    present.discard(None)
+    kinds = {type(value) for value in present}
+    if kinds <= {str}:
+        text = ""
+        while text in present:
+            text += "\x1f"
+        return text
+    if kinds == {int}:
+        return min(present) - 1 if -1 in present else -1
+    return None
 
 
 def _sqlite_literal(value: Any) -> str:
