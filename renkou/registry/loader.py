@@ -31,11 +31,13 @@ personal data, goes to the `renkou.registry.loader` log instead.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import compress
 from pathlib import Path
 from typing import Any
@@ -102,6 +104,44 @@ def load_directory(
         raise LoadError(f"找不到目录“{directory}”", f"no such directory: '{directory}'")
     if actor is not None and not actor.has_perm("registry.change_person"):
         raise PermissionDenied("registry.change_person")
+    with _no_cycle_collection():
+        report = _load(directory, actor, progress, rebuild_indexes, batch_size)
+    report.elapsed = time.perf_counter() - started
+    logger.info(
+        "registry bulk load of %s: %s; %d problem(s); %.1f s; per-row history not written",
+        directory.name,
+        ", ".join(
+            f"{kind} {c.inserted}+{c.present}/{c.read}"
+            for kind, c in report.counts.items()
+            if c.read
+        ),
+        len(report.rejected),
+        report.elapsed,
+    )
+    return report
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The load holds millions of small objects (checked rows, indexes of keys) that live
+    until it ends, and makes no reference cycles worth collecting meanwhile; each full pass
+    of the cycle collector walks all of them (11% of a 300k-person load's time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(
+    directory: Path,
+    actor: User | None,
+    progress: Progress | None,
+    rebuild_indexes: bool | None,
+    batch_size: int,
+) -> LoadReport:
     report = LoadReport(path=os.fspath(directory))
     stage = _Stages(report)
 
@@ -142,18 +182,6 @@ def load_directory(
         report.write_rejected(directory / "rejected.csv")
     except OSError as error:  # a read-only directory: the report still holds the rows
         logger.warning("cannot write rejected.csv in %s: %s", directory.name, error)
-    report.elapsed = time.perf_counter() - started
-    logger.info(
-        "registry bulk load of %s: %s; %d problem(s); %.1f s; per-row history not written",
-        directory.name,
-        ", ".join(
-            f"{kind} {c.inserted}+{c.present}/{c.read}"
-            for kind, c in report.counts.items()
-            if c.read
-        ),
-        len(report.rejected),
-        report.elapsed,
-    )
     return report
 
 

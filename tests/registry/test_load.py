@@ -845,3 +845,27 @@ def test_loading_as_a_user_needs_the_permission_and_sees_only_their_units(cast, 
     assert unknown == {"H003", "P10", "P11"}
     assert report.counts["persons"].inserted == 9
     assert Event.objects.filter(recorded_by=cast.grid_worker).exists()
+
+
+def test_the_cycle_collector_is_off_during_the_load_and_back_on_after(
+    cast, family_dir, monkeypatch
+):
+    import gc
+
+    from renkou.registry import loader
+
+    seen = []
+    check = loader._check
+
+    def spying(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(loader, "_check", spying)
+    assert gc.isenabled()
+    load_directory(family_dir)
+    assert seen == [False]
+    assert gc.isenabled()
+    with pytest.raises(LoadError):
+        load_directory(family_dir / "nowhere")
+    assert gc.isenabled()
