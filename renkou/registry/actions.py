@@ -590,7 +590,27 @@ def _marriage_correction_problems(
                 rules.Problem(field, "married", "此人在该日期已有婚姻",
                               "this person is already married on that date")
             )  # fmt: skip
+        elif _married_to_other_within(spouse, start, end, marriage):
+            problems.append(
+                rules.Problem(field, "married", "此人在这段婚姻期间另有婚姻",
+                              "this person has another marriage within this one")
+            )  # fmt: skip
+        if end is None and spouse.death_date is not None:
+            problems.append(
+                rules.Problem("end", "deceased", "一方已死亡，婚姻须有结束日期",
+                              "a spouse has died: the marriage must have an end")
+            )  # fmt: skip
     return problems
+
+
+def _married_to_other_within(
+    person: Person, start: datetime.date, end: datetime.date | None, marriage: Marriage
+) -> bool:
+    """Another marriage of `person` begins while this one (start to end, open if None) lasts."""
+    later = Marriage.objects.filter(Q(husband=person) | Q(wife=person), start_date__gt=start)
+    if end is not None:
+        later = later.filter(start_date__lt=end)
+    return later.exclude(pk=marriage.pk).exists()
 
 
 def _resync_marriage_events(
@@ -626,19 +646,23 @@ def correct_marriage(
     start: datetime.date | None = None,
     end: datetime.date | None = None,
     end_reason: str | None = None,
+    clear_end: bool = False,
     actor: User | None,
     reason: str,
 ) -> Marriage:
-    """Correct a marriage's dates (None: unchanged), validated as recording one is; history
-    keeps the prior version with the reason, the marriage/divorce events follow, and the
+    """Correct a marriage's dates (None: unchanged; `clear_end` removes an end recorded in
+    error, making the marriage current again), validated as recording one is; history keeps
+    the prior version with the reason, the marriage/divorce events follow, and the
     birth-policy classifications that read the marriage are recomputed."""
     _authorise(actor, marriage.unit)
     require_in_scope(actor, marriage.husband.unit)
     require_in_scope(actor, marriage.wife.unit)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the correction.")})
+    if clear_end and end is not None:
+        raise ValidationError({"end": _("Give an end date or clear it, not both.")})
     new_start = start or marriage.start_date
-    new_end = end if end is not None else marriage.end_date
+    new_end = None if clear_end else end if end is not None else marriage.end_date
     new_reason = end_reason if end_reason is not None else marriage.end_reason
     _raise_if_errors(_marriage_correction_problems(marriage, new_start, new_end, new_reason))
     marriage.start_date, marriage.end_date = new_start, new_end

@@ -115,3 +115,54 @@ def test_scope_and_permission(cast):
     with pytest.raises(ValidationError):
         registry.correct_marriage(marriage, start=d(1986, 1, 1), actor=cast.district_admin,
                                   reason=" ")  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_an_end_recorded_in_error_can_be_cleared(cast):
+    _h, _w, marriage, child = _couple(cast)
+    registry.correct_marriage(marriage, end=d(2000, 5, 1), end_reason="divorce",
+                              actor=cast.district_admin, reason="x")  # fmt: skip
+    registry.correct_marriage(marriage, clear_end=True, actor=cast.district_admin,
+                              reason="离婚登记有误")  # fmt: skip
+    marriage.refresh_from_db()
+    assert (marriage.end_date, marriage.end_reason) == (None, "")
+    divorces = Event.objects.filter(marriage=marriage, kind=EventKind.DIVORCE)
+    assert not divorces.filter(state=EventState.ACTIVE).exists()
+    assert marriage.history.order_by("-history_date").first().history_change_reason == (
+        "离婚登记有误"
+    )
+    with pytest.raises(ValidationError) as error:
+        registry.correct_marriage(marriage, clear_end=True, end=d(2001, 1, 1),
+                                  actor=cast.district_admin, reason="x")  # fmt: skip
+    assert "end" in error.value.message_dict
+
+
+@pytest.mark.django_db
+def test_an_end_cannot_be_cleared_when_a_spouse_married_again(cast):
+    husband, _w, marriage, _child = _couple(cast)
+    registry.correct_marriage(marriage, end=d(1995, 1, 1), end_reason="divorce",
+                              actor=cast.district_admin, reason="x")  # fmt: skip
+    other = registry.register_person(
+        actor=cast.district_admin, name="韩三", sex="F", birth_date=d(1966, 1, 1),
+        residence_unit=cast.units["group"],
+    )  # fmt: skip
+    registry.record_marriage(actor=cast.district_admin, husband=husband, wife=other,
+                             date=d(1997, 1, 1))  # fmt: skip
+    for changes in ({"clear_end": True}, {"end": d(1998, 1, 1), "end_reason": "divorce"}):
+        with pytest.raises(ValidationError) as error:
+            registry.correct_marriage(marriage, actor=cast.district_admin, reason="x", **changes)
+        assert "husband" in error.value.message_dict
+    marriage.refresh_from_db()
+    assert marriage.end_date == d(1995, 1, 1)
+
+
+@pytest.mark.django_db
+def test_a_marriage_with_a_deceased_spouse_keeps_its_end(cast):
+    _h, wife, marriage, _child = _couple(cast)
+    registry.record_death(actor=cast.district_admin, person=wife, date=d(2010, 3, 1))
+    marriage.refresh_from_db()
+    wife.refresh_from_db()
+    assert marriage.end_date == d(2010, 3, 1)
+    with pytest.raises(ValidationError) as error:
+        registry.correct_marriage(marriage, clear_end=True, actor=cast.district_admin, reason="x")
+    assert "end" in error.value.message_dict
