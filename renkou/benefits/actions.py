@@ -413,7 +413,20 @@ def build_roster(*, actor: User | None, cycle: Cycle, unit: OrgUnit) -> Roster:
     roster.line_count = len(lines)
     roster.total = sum((line.amount for line in lines), Decimal(0))
     roster.save()
+    _flag_lines_without_account(roster)
     return roster
+
+
+def _flag_lines_without_account(roster: Roster) -> None:
+    """A line with no account cannot be paid: it goes on the worklist now, before the file
+    reaches the bank, so the township records the account (or the payee) first."""
+    for line in roster.lines.filter(account_no="").order_by("line_no"):
+        _case(
+            f"no_account:{roster.pk}:{line.pk}", "no_account", line.unit_id, roster,
+            f"名册第{line.line_no}行没有发放账户，银行无法发放：请先登记账户",
+            f"line {line.line_no} has no bank account: the bank cannot pay it; record one first",
+            line=line, person_id=line.person_id,
+        )  # fmt: skip
 
 
 # --- bank results -------------------------------------------------------------------------------

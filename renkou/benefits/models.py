@@ -448,6 +448,7 @@ class Case(models.Model):
         PAID_AFTER_EXIT = "paid_after_exit", _("paid after exit (退出后发放)")
         EXCLUSIVE = "exclusive", _("on two programmes that exclude each other (重复享受)")
         SAME_PERSON = "same_person", _("two persons who are one (疑似同一人)")
+        NO_ACCOUNT = "no_account", _("no bank account for a roster line (无发放账户)")
 
     class Status(models.TextChoices):
         OPEN = "open", _("open (待处理)")

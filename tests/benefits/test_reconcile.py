@@ -48,6 +48,22 @@ def _row(line, amount=None, account=None, status="成功", reason=""):
     return ",".join(str(cell) for cell in cells) + "\n"
 
 
+def test_a_line_without_an_account_is_on_the_worklist_before_the_bank_sees_it(cast, village):
+    cycle = run_to_approval(cast, jiangfu(), 2025)
+    accounts_for(cast, village.a)  # 乙's parents have no account yet
+    roster = actions.build_roster(
+        actor=cast.district_staff, cycle=cycle, unit=cast.unit("district")
+    )
+    without = list(roster.lines.filter(account_no="").order_by("line_no"))
+    assert [line.person.name for line in without] == ["乙父", "乙母"]
+    cases = Case.objects.filter(roster=roster, kind="no_account").order_by("line__line_no")
+    assert [(case.line, case.person_id, case.status) for case in cases] == [
+        (line, line.person_id, "open") for line in without
+    ]
+    assert "没有发放账户" in cases[0].detail_zh and "no bank account" in cases[0].detail_en
+    assert actions.reconcile(roster=roster).get("no_account") is None  # not found twice
+
+
 def test_roster_lines_totals_and_scoping(cast, village):
     _cycle, roster = _roster(cast, village)
     assert roster.line_count == 4 and roster.total == Decimal("3840.00")
