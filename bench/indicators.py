@@ -111,7 +111,7 @@ def _time_catalogue(snapshot_dir: Path, year: int):
 
     from renkou.analytics.catalogue import Query, active
     from renkou.analytics.engines import Engine
-    from renkou.analytics.snapshot import LEVELS
+    from renkou.analytics.exporting import LEVELS
 
     started = time.perf_counter()
     engine = Engine(snapshot_dir, "duckdb")

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "renkou.births",
     "renkou.benefits",
     "renkou.analytics",
+    "renkou.demo",
 ]
 
 MIDDLEWARE = [

@@ -34,8 +34,8 @@ from django.utils.translation import gettext_noop as _  # marks names; translate
 from ibis import _ as deferred
 from ibis.expr.types import Table
 
+from renkou.analytics.exporting import LEVELS
 from renkou.analytics.periods import Period, ymd
-from renkou.analytics.snapshot import LEVELS
 
 Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal
 AGE_GROUPS = 18  # 0-4 … 80-84, 85+

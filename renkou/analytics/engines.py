@@ -15,7 +15,7 @@ import ibis
 import pandas as pd
 
 from renkou.analytics.catalogue import CATALOGUE, Indicator, Query, active
-from renkou.analytics.snapshot import EXPORTERS, LEVELS
+from renkou.analytics.exporting import EXPORTERS, LEVELS
 
 COLUMNS = [
     "indicator",

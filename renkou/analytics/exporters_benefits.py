@@ -1,7 +1,7 @@
 """Snapshot tables of renkou/benefits: beneficiaries of approved qualification cycles and
 payment roster lines.
 
-Registered from the analytics app (imported by `renkou.analytics.snapshot`), so the benefits
+Registered from the analytics app (imported by AnalyticsConfig.ready()), so the benefits
 app stays unaware of the snapshot. No names, no accounts: person ids only, for joins inside
 the snapshot. Benefits are annual: `year` is the cycle's year; `quarter` and `month` are
 null, so only yearly queries count them.
@@ -14,7 +14,14 @@ from decimal import Decimal
 
 import pyarrow as pa
 
-from renkou.analytics.snapshot import Context, chunks, column, register_exporter, with_org
+from renkou.analytics.exporting import (
+    Context,
+    chunks,
+    column,
+    counts_rows,
+    register_exporter,
+    with_org,
+)
 
 PAYERS = ("central", "provincial", "local")
 
@@ -101,6 +108,7 @@ def export_benefit_payments(context: Context) -> Iterator[pa.RecordBatch]:
         yield with_org(batch, context.units, column(rows, 11))
 
 
+@counts_rows
 def expected_rows() -> dict[str, int]:
     from renkou.benefits.models import Candidate, RosterLine
 

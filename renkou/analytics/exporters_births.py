@@ -1,6 +1,6 @@
 """Snapshot table of renkou/births: one row per birth application (生育登记/再生育审批).
 
-Registered from the analytics app (imported by `renkou.analytics.snapshot`), so the births
+Registered from the analytics app (imported by AnalyticsConfig.ready()), so the births
 app stays unaware of the snapshot. Aggregate statistics only (DESIGN §1): no names, no ID
 numbers; the wife's person id is kept for joins inside the snapshot.
 """
@@ -14,11 +14,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from django.utils import timezone
 
-from renkou.analytics.snapshot import (
+from renkou.analytics.exporting import (
     CHUNK,
     Context,
     chunks,
     column,
+    counts_rows,
     dates,
     period_columns,
     register_exporter,
@@ -97,6 +98,7 @@ def export_birth_registrations(context: Context) -> Iterator[pa.RecordBatch]:
         yield with_org(batch, context.units, column(rows, 2))
 
 
+@counts_rows
 def expected_rows() -> dict[str, int]:
     from renkou.births.models import BirthApplication
 

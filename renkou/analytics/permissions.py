@@ -1,6 +1,7 @@
-"""Permission codenames (app label "analytics") granted to each role; core.rules composes them.
+"""Permission codenames (app label "analytics") granted to each role;
+registered with core.rules at start-up.
 
-No imports: core.rules reads this module while Django is still loading apps.
+No imports: read by AppConfig.ready().
 """
 
 from __future__ import annotations

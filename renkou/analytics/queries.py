@@ -16,9 +16,9 @@ from django.http import Http404
 
 from renkou.analytics.catalogue import AGE_GROUPS, CATALOGUE, Query, age_group_label
 from renkou.analytics.engines import Engine
+from renkou.analytics.exporting import LEVELS
 from renkou.analytics.models import Snapshot
 from renkou.analytics.periods import Period
-from renkou.analytics.snapshot import LEVELS
 
 if TYPE_CHECKING:
     from renkou.core.models import OrgUnit, User

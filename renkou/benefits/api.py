@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from renkou.benefits import actions, programmes, queries, rules
 from renkou.benefits.models import Candidate
 from renkou.core import actions as core_actions
-from renkou.core.api import MAX_PAGE, READ_ERRORS, WRITE_ERRORS, ErrorOut
+from renkou.core.api_common import MAX_PAGE, READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import scoping
 from renkou.lib.masking import mask_bank_account, mask_id_number

@@ -1,10 +1,11 @@
-"""Permission codenames (app label "benefits") granted to each role; core.rules composes them.
+"""Permission codenames (app label "benefits") granted to each role;
+registered with core.rules at start-up.
 
 The district runs cycles, builds rosters, imports bank results and approves; township staff
 confirm their candidates, record objections and facts, and work the cases of their units;
 grid workers and auditors read; a feed account reads programmes, cycles and rosters (API).
 
-No imports: core.rules reads this module while Django is still loading apps.
+No imports: read by AppConfig.ready().
 """
 
 from __future__ import annotations

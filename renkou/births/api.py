@@ -18,7 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 from renkou.births import actions, queries, rules
 from renkou.births.models import BirthApplication
 from renkou.core import actions as core_actions
-from renkou.core.api import MAX_PAGE, READ_ERRORS, WRITE_ERRORS, ErrorOut
+from renkou.core.api_common import MAX_PAGE, READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import queries as registry_queries

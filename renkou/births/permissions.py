@@ -1,10 +1,11 @@
-"""Permission codenames (app label "births") granted to each role; core.rules composes them.
+"""Permission codenames (app label "births") granted to each role;
+registered with core.rules at start-up.
 
 Township staff run the township's part (create, submit, review, single-step registration);
 the district approves further births and cancels issued registrations; grid workers prepare
 and submit drafts; auditors read; feed accounts have no access to applications.
 
-No imports: core.rules reads this module while Django is still loading apps.
+No imports: read by AppConfig.ready().
 """
 
 from __future__ import annotations

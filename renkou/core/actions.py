@@ -489,7 +489,7 @@ def create_staff_user(
     from django.contrib.auth.password_validation import validate_password
 
     _authorise(actor, unit, "manage_staff")
-    if role not in rules.ROLE_PERMISSIONS:
+    if role not in rules.ROLES:
         raise ValidationError({"role": _("Unknown role.")})
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": _("This username is taken.")})

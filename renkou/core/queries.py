@@ -15,6 +15,15 @@ from renkou.lib import scoping
 CURRENT_UNIT_SESSION_KEY = "renkou_current_unit"
 
 
+def assigned_unit_paths(user: User, day: datetime.date) -> list[str]:
+    """Paths of the units `user` is assigned to on `day` (lib.scoping's assignment source)."""
+    return list(
+        Assignment.objects.filter(user=user, since__lte=day)
+        .filter(Q(until__isnull=True) | Q(until__gte=day))
+        .values_list("unit__path", flat=True)
+    )
+
+
 def units_visible_to(user: User) -> QuerySet[OrgUnit]:
     return scoping.scope(OrgUnit.objects.all(), user)
 

@@ -2,83 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from renkou.lib.divisions import KIND_LEVEL, LEVEL_KINDS
 
-__all__ = ["KIND_LEVEL", "LEVEL_KINDS", "ROLE_PERMISSIONS", "ROLE_UNIT_LEVELS", "permissions_for"]
+__all__ = [
+    "KIND_LEVEL",
+    "LEVEL_KINDS",
+    "ROLES",
+    "ROLE_UNIT_LEVELS",
+    "WEB_ROLES",
+    "permissions_for",
+    "register_role_codenames",
+]
 
-# Permission codenames (app label "core") granted to each role. District-wide roles sit on the
-# district; they still see only their own district's subtree.
-_CORE_ADMIN = {
-    "view_orgunit", "change_orgunit", "add_orgunit", "restructure_orgunit", "import_orgunit",
-    "manage_staff", "view_user", "reveal_id_number", "view_audit",
-}  # fmt: skip
-_CORE = {
-    "district_admin": _CORE_ADMIN,
-    "district_staff": {"view_orgunit", "view_user", "reveal_id_number"},
-    "township_staff": {"view_orgunit", "change_orgunit", "add_orgunit", "view_user",
-                       "reveal_id_number"},
-    "grid_worker": {"view_orgunit", "view_user"},
-    "feed_account": {"view_orgunit"},
-    "auditor": {"view_orgunit", "view_user", "view_audit"},
-}  # fmt: skip
-_REGISTRY_WRITE = {"view_person", "change_person", "view_household", "change_household"}
-_REGISTRY_READ = {"view_person", "view_household"}
-_REGISTRY = {
-    "district_admin": _REGISTRY_WRITE,
-    "district_staff": _REGISTRY_WRITE,
-    "township_staff": _REGISTRY_WRITE,
-    "grid_worker": _REGISTRY_WRITE,
-    "feed_account": _REGISTRY_READ,
-    "auditor": _REGISTRY_READ,
-}
-
-_POLICY_WORK = {
-    "view_regime", "evaluate_entitlement", "view_birthclassification", "view_declaredfact",
-    "change_declaredfact",
-}  # fmt: skip
-_POLICY = {
-    "district_admin": _POLICY_WORK | {"change_regime"},
-    "district_staff": _POLICY_WORK,
-    "township_staff": _POLICY_WORK,
-    "grid_worker": {
-        "view_regime",
-        "evaluate_entitlement",
-        "view_birthclassification",
-        "view_declaredfact",
-    },
-    "feed_account": {"view_regime"},
-    "auditor": {"view_regime", "view_birthclassification", "view_declaredfact"},
-}
-
-
-# Full permission names ("app.codename") granted to each role. District-wide roles sit on the
-# district; they still see only their own district's subtree.
-def _app_codenames() -> dict[str, dict[str, frozenset[str]]]:
-    from renkou.analytics.permissions import ROLE_CODENAMES as analytics
-    from renkou.benefits.permissions import ROLE_CODENAMES as benefits
-    from renkou.births.permissions import ROLE_CODENAMES as births
-
-    return {
-        "core": _CORE,
-        "registry": _REGISTRY,
-        "policy": _POLICY,
-        "births": births,
-        "benefits": benefits,
-        "analytics": analytics,
-    }
-
-
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    role: frozenset(
-        f"{app}.{codename}"
-        for app, by_role in _app_codenames().items()
-        for codename in by_role.get(role, ())
-    )
-    for role in _CORE
-}
+# Roles are core's: every account has one. Each app grants codenames of its own to them in
+# its `permissions.py` (ROLE_CODENAMES) and hands that to `register_role_codenames` from its
+# AppConfig.ready(), so core never imports a higher app (docs/architecture.md, listeners).
+ROLES = (
+    "district_admin",
+    "district_staff",
+    "township_staff",
+    "grid_worker",
+    "feed_account",
+    "auditor",
+)
 
 # Roles whose accounts may use the web pages; a feed account is API only.
-WEB_ROLES = frozenset(ROLE_PERMISSIONS) - {"feed_account"}
+WEB_ROLES = frozenset(ROLES) - {"feed_account"}
+
+_ROLE_CODENAMES: dict[str, Mapping[str, frozenset[str]]] = {}
+_permissions_cache: dict[str, frozenset[str]] = {}
+
+
+def register_role_codenames(app_label: str, role_codenames: Mapping[str, frozenset[str]]) -> None:
+    """Grant `app_label`'s codenames to each role; called once per app at start-up."""
+    unknown = set(role_codenames) - set(ROLES)
+    if unknown:
+        raise ValueError(f"{app_label}.permissions names unknown roles: {sorted(unknown)}")
+    _ROLE_CODENAMES[app_label] = role_codenames
+    _permissions_cache.clear()
+
+
+def registered_apps() -> tuple[str, ...]:
+    return tuple(_ROLE_CODENAMES)
+
 
 ROLE_UNIT_LEVELS: dict[str, frozenset[int]] = {
     "district_admin": frozenset({1}),
@@ -91,7 +59,14 @@ ROLE_UNIT_LEVELS: dict[str, frozenset[int]] = {
 
 
 def permissions_for(role: str) -> frozenset[str]:
-    return ROLE_PERMISSIONS.get(role, frozenset())
+    """Full permission names ("app.codename") the role holds across every registered app."""
+    if role not in _permissions_cache:
+        _permissions_cache[role] = frozenset(
+            f"{app}.{codename}"
+            for app, by_role in _ROLE_CODENAMES.items()
+            for codename in by_role.get(role, ())
+        )
+    return _permissions_cache[role]
 
 
 def role_may_sit_at(role: str, level: int) -> bool:

@@ -11,16 +11,26 @@ from __future__ import annotations
 
 import datetime
 import functools
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
+from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-if TYPE_CHECKING:
-    from renkou.core.models import User
-
 M = TypeVar("M", bound=Model)
+
+# Who is assigned where is core's to know (core.models.Assignment); lib is below core, so core
+# hands its query in at start-up (CoreConfig.ready) instead of lib importing it.
+AssignmentSource = Callable[[Any, datetime.date], Iterable[str]]
+_assignment_source: AssignmentSource | None = None
+
+
+def register_assignment_source(source: AssignmentSource) -> None:
+    """Set the function giving the unit paths a user is assigned to on a day."""
+    global _assignment_source
+    _assignment_source = source
 
 
 class OutOfScope(Http404):
@@ -70,14 +80,10 @@ def unit_paths(user: User, *, on: datetime.date | None = None) -> list[str]:
     cache_key = "_renkou_unit_paths"
     if on is None and hasattr(user, cache_key):
         return getattr(user, cache_key)
-    from renkou.core.models import Assignment
-
+    if _assignment_source is None:
+        raise RuntimeError("no assignment source registered (is renkou.core installed?)")
     day = on or datetime.date.today()
-    paths = sorted(
-        Assignment.objects.filter(user=user, since__lte=day)
-        .filter(Q(until__isnull=True) | Q(until__gte=day))
-        .values_list("unit__path", flat=True)
-    )
+    paths = sorted(_assignment_source(user, day))
     roots: list[str] = []
     for path in paths:
         if not any(path.startswith(root) for root in roots):

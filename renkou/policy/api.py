@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from renkou.core import actions as core_actions
-from renkou.core.api import READ_ERRORS, ErrorOut
+from renkou.core.api_common import READ_ERRORS, ErrorOut
 from renkou.core.filters import MAX_ID
 from renkou.policy import queries
 from renkou.policy.rules import ConditionResult, Entitlement

@@ -18,7 +18,7 @@ from renkou.core.models import OrgUnit, User
 from renkou.lib import idnumber, periods
 from renkou.lib.i18n import pick
 from renkou.lib.pinyin import name_keys
-from renkou.registry import derive, rules
+from renkou.registry import derive, listeners, rules
 from renkou.registry.models import (
     Event,
     EventKind,
@@ -115,7 +115,7 @@ def _rederive(persons: Iterable[Person], actor: User | None, reason: str) -> Non
         person.refresh_from_db()
         if derive.derive_person(person):
             _save(person, actor, reason)
-        _policy_follows(person)
+        _tell_listeners(person)
 
 
 def _rederive_orders(mother: Person | None, actor: User | None, reason: str) -> None:
@@ -123,15 +123,12 @@ def _rederive_orders(mother: Person | None, actor: User | None, reason: str) -> 
         return
     for child in derive.derive_birth_orders(mother):
         _save(child, actor, reason)
-    _policy_follows(mother)
+    _tell_listeners(mother)
 
 
-def _policy_follows(*persons: Person) -> None:
-    """The birth-policy classifications read these persons' facts: recompute them."""
-    from renkou.policy.actions import reclassify_family
-
-    for person in persons:
-        reclassify_family(person)
+def _tell_listeners(*persons: Person) -> None:
+    """Whatever reads these persons' facts (birth-policy classification) recomputes now."""
+    listeners.facts_changed(*persons)
 
 
 # --- persons --------------------------------------------------------------------------------
@@ -222,7 +219,7 @@ def update_person(*, actor: User | None, person: Person, reason: str, **fields) 
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the correction.")})
     _save(person, actor, reason)
-    _policy_follows(person)
+    _tell_listeners(person)
     return person
 
 
@@ -520,7 +517,7 @@ def record_marriage(
             recorded_by=actor,
         )
         _save(event, actor, reason or _("marriage recorded"))
-    _policy_follows(husband, wife)
+    _tell_listeners(husband, wife)
     return marriage
 
 
@@ -546,7 +543,7 @@ def record_divorce(
             recorded_by=actor,
         )
         _save(event, actor, reason or _("divorce recorded"))
-    _policy_follows(marriage.husband, marriage.wife)
+    _tell_listeners(marriage.husband, marriage.wife)
     return marriage
 
 
@@ -671,7 +668,7 @@ def correct_marriage(
     _resync_marriage_events(marriage, EventKind.MARRIAGE, new_start, actor, reason)
     divorced = new_end if marriage.end_reason == Marriage.EndReason.DIVORCE else None
     _resync_marriage_events(marriage, EventKind.DIVORCE, divorced, actor, reason)
-    _policy_follows(marriage.husband, marriage.wife)
+    _tell_listeners(marriage.husband, marriage.wife)
     return marriage
 
 

@@ -17,7 +17,7 @@ from pydantic import field_validator
 
 from renkou.core import actions as core_actions
 from renkou.core import queries as core_queries
-from renkou.core.api import MAX_PAGE, READ_ERRORS, WRITE_ERRORS, ErrorOut
+from renkou.core.api_common import MAX_PAGE, READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import scoping
 from renkou.lib.codes import ETHNIC_GROUPS, FAMILY_RELATIONS

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from renkou.simulate import load_tables
 from renkou.simulate import params as params_module
-from renkou.simulate import registry as registry_module
 from renkou.simulate.engine import run
 from renkou.simulate.errors import ERROR_PROFILES
 from renkou.simulate.geography import build_geography
@@ -153,7 +153,7 @@ def simulate_district(
                                    start_year, end_year, say)  # fmt: skip
     lap("simulate")
     say("户籍 building households, ID numbers and names")
-    reg = registry_module.build(sim, _generator(streams[3]))
+    reg = load_tables.build(sim, _generator(streams[3]))
     lap("registry")
     say(f"写入 writing {out}")
     files = write_registry(reg.tables, out, fmt)

@@ -6,6 +6,7 @@ import numpy as np
 
 from renkou.simulate import params
 from renkou.simulate.geography import Geography
+from renkou.simulate.initial import initial_population
 from renkou.simulate.marriage import divorce_step, marriage_step
 from renkou.simulate.migration import migration_step
 from renkou.simulate.population import Simulation
@@ -25,7 +26,7 @@ def run(
     """Simulate ``start``..``end``; ``capacity`` is a hint of how many persons will ever live."""
     capacity = capacity or int(initial_size * 3) + 1000
     sim = Simulation(prm, geo, rng, start=start, end=end, capacity=capacity)
-    sim.initial_population(initial_size)
+    initial_population(sim, initial_size)
     for y in range(start, end + 1):
         if y == sim.unify_year:
             sim.unify(y)

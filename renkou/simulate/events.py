@@ -6,16 +6,12 @@ which event came from which simulated fact so the feeds' truth can point at it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pyarrow as pa
 
 from renkou.simulate import identity, params
+from renkou.simulate.kept import KeptRecords
 from renkou.simulate.state import END_DIVORCE, HUKOU_TYPE_NAMES, NEVER
-
-if TYPE_CHECKING:
-    from renkou.simulate.registry import Registry
 
 KIND_ORDER = ("birth", "hukou_type", "marriage", "divorce", "move_in", "move_out", "death")
 # Same-day order: birth, hukou type, marriage, divorce, then moves in the order they
@@ -52,7 +48,7 @@ def _death_causes(rng: np.random.Generator, age: np.ndarray) -> np.ndarray:
     return out
 
 
-def build_events(reg: Registry, rng: np.random.Generator, reasons, move_in_code) -> pa.Table:
+def build_events(reg: KeptRecords, rng: np.random.Generator, reasons, move_in_code) -> pa.Table:
     sim = reg.sim
     p, m = sim.w.p, sim.w.m
     kept = reg.kept
@@ -131,7 +127,7 @@ def build_events(reg: Registry, rng: np.random.Generator, reasons, move_in_code)
     return _combine(reg, parts)
 
 
-def _combine(reg: Registry, parts: list[dict]) -> pa.Table:
+def _combine(reg: KeptRecords, parts: list[dict]) -> pa.Table:
     day = np.concatenate([part["day"] for part in parts])
     person = np.concatenate([part["person"] for part in parts])
     kind_code = np.concatenate(

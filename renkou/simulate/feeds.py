@@ -22,8 +22,8 @@ from renkou.lib.codes import ETHNIC_GROUPS
 from renkou.simulate import errors, identity
 from renkou.simulate.events import event_key
 from renkou.simulate.feed_formats import COLUMNS, FEED_FILES, SPECS, FeedSpec, write_feed
+from renkou.simulate.kept import DECEASED, KeptRecords
 from renkou.simulate.names import SURNAMES, given_names, surname_probabilities
-from renkou.simulate.registry import DECEASED, Registry
 from renkou.simulate.state import EPOCH, MOVE_IN, NEVER
 
 CHILD_NAME_FILLED = 0.35  # share of birth certificates with the child's name ⚠
@@ -55,7 +55,7 @@ def _date(day: int) -> datetime.date:
 class _People:
     """Python views of the registry columns the feeds need, fetched lazily per row."""
 
-    def __init__(self, reg: Registry) -> None:
+    def __init__(self, reg: KeptRecords) -> None:
         persons = reg.tables["persons"]
         self.reg = reg
         self.name = persons.column("name").to_pylist()
@@ -85,7 +85,7 @@ class _People:
 
 
 def build_feeds(
-    reg: Registry,
+    reg: KeptRecords,
     rng: np.random.Generator,
     out: Path,
     *,
@@ -155,11 +155,11 @@ def _in(days: np.ndarray, period: tuple[int, int]) -> np.ndarray:
     return (days >= period[0]) & (days <= period[1])
 
 
-def _parent(reg: Registry, sim_index: int) -> int:
+def _parent(reg: KeptRecords, sim_index: int) -> int:
     return int(reg.pos[sim_index]) if sim_index >= 0 else -1
 
 
-def _gongan_births(reg: Registry, people: _People, rng, period) -> list[Row]:
+def _gongan_births(reg: KeptRecords, people: _People, rng, period) -> list[Row]:
     p = reg.sim.w.p
     kept = reg.kept
     rows = np.flatnonzero(p.born_here[kept] & p.hk_at_birth[kept] & _in(reg.reg_day, period))
@@ -194,12 +194,12 @@ def _gongan_births(reg: Registry, people: _People, rng, period) -> list[Row]:
     return out
 
 
-def _event(reg: Registry, source: str, index: int) -> str | None:
+def _event(reg: KeptRecords, source: str, index: int) -> str | None:
     rank = int(reg.event_rank[source][index])
     return event_key(rank) if rank >= 0 else None
 
 
-def _gongan_deaths(reg: Registry, people: _People, rng, period) -> list[Row]:
+def _gongan_deaths(reg: KeptRecords, people: _People, rng, period) -> list[Row]:
     p = reg.sim.w.p
     kept = reg.kept
     dead = (reg.status == DECEASED) & (p.hv[kept] >= 0)
@@ -222,7 +222,7 @@ def _gongan_deaths(reg: Registry, people: _People, rng, period) -> list[Row]:
     return out
 
 
-def _gongan_moves(reg: Registry, people: _People, rng, period) -> list[Row]:
+def _gongan_moves(reg: KeptRecords, people: _People, rng, period) -> list[Row]:
     moves = reg.moves
     rows = reg.pos[moves["person"]]
     is_in = moves["kind"] == MOVE_IN
@@ -252,7 +252,7 @@ def _gongan_moves(reg: Registry, people: _People, rng, period) -> list[Row]:
     return out
 
 
-def _hospital(reg: Registry, people: _People, rng, period) -> list[Row]:
+def _hospital(reg: KeptRecords, people: _People, rng, period) -> list[Row]:
     sim = reg.sim
     p = sim.w.p
     kept = reg.kept
@@ -293,7 +293,7 @@ def _hospital(reg: Registry, people: _People, rng, period) -> list[Row]:
     return out
 
 
-def _previous_status(reg: Registry) -> tuple[np.ndarray, np.ndarray]:
+def _previous_status(reg: KeptRecords) -> tuple[np.ndarray, np.ndarray]:
     """Marital status before each kept marriage, for husband and wife: 未婚/离婚/丧偶."""
     m = reg.sim.w.m
     rows = reg.marriage_rows
@@ -310,7 +310,7 @@ def _previous_status(reg: Registry) -> tuple[np.ndarray, np.ndarray]:
     return status[0], status[1]
 
 
-def _marriages(reg: Registry, people: _People, rng, period) -> list[Row]:
+def _marriages(reg: KeptRecords, people: _People, rng, period) -> list[Row]:
     m = reg.sim.w.m
     rows = reg.marriage_rows
     chosen = np.flatnonzero(m.here[rows] & m.reg_here[rows] & _in(m.start[rows], period))
@@ -337,7 +337,7 @@ def _marriages(reg: Registry, people: _People, rng, period) -> list[Row]:
     return out
 
 
-def _divorces(reg: Registry, people: _People, rng, period) -> list[Row]:
+def _divorces(reg: KeptRecords, people: _People, rng, period) -> list[Row]:
     m = reg.sim.w.m
     rows = reg.marriage_rows
     divorced = (m.reason[rows] == 1) & (m.end[rows] != NEVER) & ~m.court[rows]
@@ -362,7 +362,7 @@ def _divorces(reg: Registry, people: _People, rng, period) -> list[Row]:
     return out
 
 
-def _cremations(reg: Registry, people: _People, rng, period) -> list[Row]:
+def _cremations(reg: KeptRecords, people: _People, rng, period) -> list[Row]:
     sim = reg.sim
     p = sim.w.p
     kept = reg.kept
@@ -389,7 +389,7 @@ def _cremations(reg: Registry, people: _People, rng, period) -> list[Row]:
     return out
 
 
-def _outsiders(name: str, reg: Registry, rng, period, n_rows: int, rate: float) -> list[Row]:
+def _outsiders(name: str, reg: KeptRecords, rng, period, n_rows: int, rate: float) -> list[Row]:
     """Rows about people who are not in the registry (non-residents)."""
     count = int(rng.binomial(n_rows, rate)) if rate > 0 and n_rows else 0
     if count == 0:
@@ -429,7 +429,7 @@ def _outsiders(name: str, reg: Registry, rng, period, n_rows: int, rate: float) 
     return rows
 
 
-def _strangers(reg: Registry, rng, day, age, sex) -> list[tuple[str, str, str]]:
+def _strangers(reg: KeptRecords, rng, day, age, sex) -> list[tuple[str, str, str]]:
     """(name, ID number, county name) of people from elsewhere, IDs unlike any in the registry."""
     counties = reg.sim.counties
     count = len(day)

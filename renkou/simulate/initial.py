@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from renkou.simulate import params
 from renkou.simulate.dates import lawful_wedding, may_marry
 from renkou.simulate.names import draw_ethnic, draw_surnames
+from renkou.simulate.population import Simulation
 from renkou.simulate.rates import AGES
 from renkou.simulate.state import FEMALE, MALE, MARRIED, WIDOWED
-
-if TYPE_CHECKING:
-    from renkou.simulate.population import Simulation
 
 
 def initial_population(sim: Simulation, n: int) -> None:

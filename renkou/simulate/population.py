@@ -186,13 +186,6 @@ class Simulation:
         p.gone[idx[gone]] = True
         p.leftday[idx[gone]] = day[gone]
 
-    # ------------------------------------------------------------------ initial population
-
-    def initial_population(self, n: int) -> None:
-        from renkou.simulate.initial import initial_population
-
-        initial_population(self, n)
-
     # ------------------------------------------------------------------ yearly steps
 
     def unify(self, y: int) -> None:

@@ -8,8 +8,8 @@ import numpy as np
 import pyarrow.compute as pc
 
 from renkou.simulate import params
+from renkou.simulate.kept import STATUS_NAMES, KeptRecords
 from renkou.simulate.population import Simulation
-from renkou.simulate.registry import STATUS_NAMES, Registry
 from renkou.simulate.state import FEMALE, MALE
 
 
@@ -87,7 +87,7 @@ def _value_counts(column) -> tuple[list[str], list[int]]:
     return [k for k, _ in pairs], [v for _, v in pairs]
 
 
-def build_summary(sim: Simulation, reg: Registry, feeds: Any | None) -> dict[str, Any]:
+def build_summary(sim: Simulation, reg: KeptRecords, feeds: Any | None) -> dict[str, Any]:
     s = sim.stats
     tfr = tfr_by_year(sim)
     kinds, counts = _value_counts(reg.tables["events"].column("kind"))

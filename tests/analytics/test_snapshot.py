@@ -8,8 +8,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from django.core.management import call_command
 
+from renkou.analytics.exporting import EXPORTERS, LEVELS
 from renkou.analytics.models import Snapshot
-from renkou.analytics.snapshot import EXPORTERS, LEVELS
 
 
 def test_tables_and_columns(known):

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 def demo_district(transactional_db, settings, tmp_path):
     from renkou.analytics.actions import make_snapshot
     from renkou.core.demo import DEMO_PASSWORD
-    from renkou.simulate.demo import load_simulated_demo
+    from renkou.demo.district import load_simulated_demo
 
     settings.DATA_DIR = tmp_path
     load_simulated_demo(persons=2000, seed=11)

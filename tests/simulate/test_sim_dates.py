@@ -17,6 +17,7 @@ from renkou.simulate.dates import (
     legal_marriage_age,
     may_marry,
 )
+from renkou.simulate.initial import initial_population
 from renkou.simulate.state import FEMALE, MALE, day_of
 
 EPOCH = datetime.date(1970, 1, 1)
@@ -118,7 +119,7 @@ def test_couples_of_the_start_year_married_at_the_legal_age_of_their_day(start):
     """The start population's couples married before it began, under the law of their day
     (1930: 18/16, 1950: 20/18, 1981: 22/20), never a day short."""
     sim = _simulation(start, 60_010)
-    sim.initial_population(60_000)
+    initial_population(sim, 60_000)
     m, p = sim.w.m, sim.w.p
     husbands, wives, day = m.h[: m.n], m.w[: m.n], m.start[: m.n]
     assert m.n > 5000

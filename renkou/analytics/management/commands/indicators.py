@@ -10,10 +10,10 @@ from typing import Any
 from renkou.analytics import queries
 from renkou.analytics.catalogue import CATALOGUE, Query
 from renkou.analytics.engines import Engine
+from renkou.analytics.exporting import LEVELS
 from renkou.analytics.exports import to_xlsx
 from renkou.analytics.periods import Period
-from renkou.analytics.snapshot import LEVELS
-from renkou.lib.commands import RenkouCommand
+from renkou.core.commands import RenkouCommand
 
 
 class Command(RenkouCommand):

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from renkou.analytics.actions import make_snapshot
-from renkou.analytics.snapshot import expected_rows
-from renkou.lib.commands import RenkouCommand, is_terminal
+from renkou.analytics.exporting import expected_rows
+from renkou.core.commands import RenkouCommand, is_terminal
 
 
 class Command(RenkouCommand):

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from renkou.benefits import actions, programmes
 from renkou.benefits.models import Programme
-from renkou.lib.commands import RenkouCommand
+from renkou.core.commands import RenkouCommand
 
 
 class Command(RenkouCommand):

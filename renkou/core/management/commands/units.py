@@ -9,9 +9,9 @@ from typing import Any
 from django.db.models import QuerySet
 
 from renkou.core import queries
+from renkou.core.commands import RenkouCommand
 from renkou.core.models import OrgUnit
 from renkou.core.unit_import import import_units
-from renkou.lib.commands import RenkouCommand
 from renkou.lib.formats import TableError
 
 EXPORT_HEADER = ("代码", "名称", "类型", "上级代码", "层级", "成立日期", "撤销日期")

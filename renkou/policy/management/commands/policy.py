@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from renkou.lib.commands import RenkouCommand
+from renkou.core.commands import RenkouCommand
 from renkou.policy import actions, queries, regimes
 from renkou.policy.api import entitlement_dict
 from renkou.registry.models import Person

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from rich.console import Console
 from rich.table import Table
 
-from renkou.lib.commands import RenkouCommand
+from renkou.core.commands import RenkouCommand
 from renkou.registry.loader import LoadError, LoadReport, load_directory
 from renkou.registry.loading.writer import BATCH_SIZE
 

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
+from collections.abc import Callable
 
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
+from renkou.analytics import demo as analytics_demo
+from renkou.benefits import demo as benefits_demo
+from renkou.births import demo as births_demo
 from renkou.core import demo
+from renkou.demo.district import load_simulated_demo
+from renkou.policy import demo as policy_demo
 
 logger = logging.getLogger(__name__)
 
-# (module with populate(), step in Chinese, in English), run in this order after the load.
-MODULE_STEPS = (
-    ("renkou.policy.demo", "生育政策分类", "birth classification"),
-    ("renkou.births.demo", "生育登记申请", "birth applications"),
-    ("renkou.benefits.demo", "奖励扶助资格确认与发放", "benefit qualification and payment"),
-    ("renkou.analytics.demo", "统计分析快照", "analytics snapshot"),
+# (each app's populate(), step in Chinese, in English), run in layer order after the load.
+POPULATE_STEPS: tuple[tuple[Callable[[], list[tuple[str, str]]], str, str], ...] = (
+    (policy_demo.populate, "生育政策分类", "birth classification"),
+    (births_demo.populate, "生育登记申请", "birth applications"),
+    (benefits_demo.populate, "奖励扶助资格确认与发放", "benefit qualification and payment"),
+    (analytics_demo.populate, "统计分析快照", "analytics snapshot"),
 )
 
 
@@ -55,8 +60,6 @@ class Command(BaseCommand):
         if builtin:
             self._print(demo.load_demo())
             return
-        from renkou.simulate.demo import load_simulated_demo
-
         self.stdout.write(
             f"正在生成演示辖区（{persons:,} 人）… / simulating a district of {persons:,} persons …"
         )
@@ -73,13 +76,13 @@ class Command(BaseCommand):
 
     def _populate(self) -> None:
         """The newer modules on the demo district, each by its own `<app>.demo.populate`."""
-        for module, zh, en in MODULE_STEPS:
+        for populate, zh, en in POPULATE_STEPS:
             started = time.monotonic()
             try:
-                lines = importlib.import_module(module).populate()
+                lines = populate()
             except Exception as error:  # a broken step must not cost the rest of the demo
                 self.stderr.write(f"{zh}失败 / {en} failed: {error!r}")
-                logger.exception("demo step %s failed", module)
+                logger.exception("demo step %s failed", en)
                 continue
             seconds = time.monotonic() - started
             self.stdout.write(f"{zh} / {en}：{seconds:.1f} 秒 / {seconds:.1f} s")

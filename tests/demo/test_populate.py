@@ -19,7 +19,7 @@ from renkou.lib import formats
 from renkou.policy.models import BirthClassification
 from renkou.registry.models import ParentChild
 
-PERSONS = 3000  # as tests/simulate/test_demo.py: enough couples for every state
+PERSONS = 3000  # as tests/demo/test_command.py: enough couples for every state
 MET = {True, False, None}
 
 

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Iterator
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from renkou.core.models import OrgUnit
+from renkou.lib.divisions import normalise_code
 from renkou.lib.i18n import pick
-
-if TYPE_CHECKING:
-    from renkou.core.models import OrgUnit
 
 T = TypeVar("T")
 
@@ -92,9 +91,6 @@ def resolve_unit(code: str | None) -> OrgUnit | None:
     """The unit with this division code (normalised), None for no code; CommandError if unknown."""
     if code is None or not str(code).strip():
         return None
-    from renkou.core.models import OrgUnit
-    from renkou.lib.divisions import normalise_code
-
     normalised = normalise_code(code)
     unit = OrgUnit.objects.filter(code=normalised).first()
     if unit is None:

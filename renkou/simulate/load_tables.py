@@ -7,15 +7,15 @@ built column-wise with numpy and pyarrow.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from renkou.simulate import identity, namedata, params
+from renkou.simulate.events import build_events
 from renkou.simulate.households import Households
 from renkou.simulate.households import build as build_households
+from renkou.simulate.kept import ALIVE, DECEASED, MOVED_AWAY, STATUS_NAMES, KeptRecords
 from renkou.simulate.names import given_names, join_names
 from renkou.simulate.population import Simulation
 from renkou.simulate.state import (
@@ -30,52 +30,8 @@ from renkou.simulate.state import (
     day_of,
 )
 
-STATUS_NAMES = ("alive", "deceased", "moved_away")
-ALIVE, DECEASED, MOVED_AWAY = 0, 1, 2
 
-
-@dataclass
-class Registry:
-    sim: Simulation
-    end_day: int
-    kept: np.ndarray  # sim indices, ascending
-    pos: np.ndarray  # sim index → row in ``kept`` or -1
-    key: pa.Array
-    status: np.ndarray
-    name: pa.Array
-    surname: np.ndarray
-    given: np.ndarray
-    first17: np.ndarray  # 0 = no ID number yet
-    id_number: pa.Array
-    reg_day: np.ndarray
-    hukou_group: np.ndarray
-    res_group: np.ndarray
-    households: Households
-    tables: dict[str, pa.Table] = field(default_factory=dict)
-    # for the feeds: marriage rows kept (marriage table order) and their keys; moves kept;
-    # event keys by source ("birth"/"death": per kept person, "move": per kept move,
-    # "marriage"/"divorce": per kept marriage, husband's event)
-    marriage_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    marriage_keys: list[str] = field(default_factory=list)
-    moves: dict[str, np.ndarray] = field(default_factory=dict)
-    event_rank: dict[str, np.ndarray] = field(default_factory=dict)
-    cache: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def key_of(self, sim_index: np.ndarray) -> pa.Array:
-        """Person keys of sim indices (null where not kept or -1)."""
-        index = np.asarray(sim_index, dtype=np.int64)
-        rows = np.where(index >= 0, self.pos[np.maximum(index, 0)], -1)
-        keys = self.key.take(pa.array(np.maximum(rows, 0)))
-        return pc.if_else(pa.array(rows >= 0), keys, pa.scalar(None, pa.string()))
-
-    def group_code(self, group: np.ndarray) -> pa.Array:
-        codes = pa.array(self.sim.geo.group_codes, type=pa.string())
-        g = np.asarray(group, dtype=np.int64)
-        return pc.if_else(pa.array(g >= 0), codes.take(pa.array(np.maximum(g, 0))),
-                          pa.scalar(None, pa.string()))  # fmt: skip
-
-
-def build(sim: Simulation, rng: np.random.Generator) -> Registry:
+def build(sim: Simulation, rng: np.random.Generator) -> KeptRecords:
     p, prm = sim.w.p, sim.prm
     n = p.n
     end_day = day_of(sim.end, 12, 31)
@@ -98,7 +54,7 @@ def build(sim: Simulation, rng: np.random.Generator) -> Registry:
     first17 = np.where(registered, first17, 0)
     id_number = pc.if_else(pa.array(registered), identity.id_strings(first17),
                            pa.scalar(None, pa.string()))  # fmt: skip
-    reg = Registry(
+    reg = KeptRecords(
         sim=sim,
         end_day=end_day,
         kept=kept,
@@ -193,7 +149,7 @@ def _units_table(sim: Simulation) -> pa.Table:
     )
 
 
-def _households_table(reg: Registry) -> pa.Table:
+def _households_table(reg: KeptRecords) -> pa.Table:
     hh = reg.households
     return pa.table(
         {
@@ -211,7 +167,7 @@ def _str(values: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
     return pc.if_else(pa.array(mask), array, pa.scalar(None, pa.string()))
 
 
-def _persons_table(reg: Registry, rng: np.random.Generator) -> pa.Table:
+def _persons_table(reg: KeptRecords, rng: np.random.Generator) -> pa.Table:
     sim, kept = reg.sim, reg.kept
     p, geo = sim.w.p, sim.geo
     n = len(kept)
@@ -278,7 +234,7 @@ def _persons_table(reg: Registry, rng: np.random.Generator) -> pa.Table:
     )
 
 
-def _only_child_certificates(reg: Registry, rng: np.random.Generator):
+def _only_child_certificates(reg: KeptRecords, rng: np.random.Generator):
     """独生子女父母光荣证 for both parents of an only child born 1980–2015, registered here."""
     sim, kept = reg.sim, reg.kept
     p = sim.w.p
@@ -319,7 +275,7 @@ def _only_child_certificates(reg: Registry, rng: np.random.Generator):
     return pa.array(numbers[kept].tolist(), type=pa.string()), days[kept]
 
 
-def _parent_child_table(reg: Registry) -> pa.Table:
+def _parent_child_table(reg: KeptRecords) -> pa.Table:
     p = reg.sim.w.p
     kept = reg.kept
     parts = []
@@ -340,7 +296,7 @@ def _parent_child_table(reg: Registry) -> pa.Table:
     )
 
 
-def _marriages_table(reg: Registry) -> pa.Table:
+def _marriages_table(reg: KeptRecords) -> pa.Table:
     m = reg.sim.w.m
     rows = np.arange(m.n)
     h, w = m.h[: m.n].astype(np.int64), m.w[: m.n].astype(np.int64)
@@ -368,7 +324,5 @@ def _marriages_table(reg: Registry) -> pa.Table:
     )
 
 
-def _events_table(reg: Registry, rng: np.random.Generator) -> pa.Table:
-    from renkou.simulate.events import build_events
-
+def _events_table(reg: KeptRecords, rng: np.random.Generator) -> pa.Table:
     return build_events(reg, rng, MOVE_REASONS, MOVE_IN)

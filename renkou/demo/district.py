@@ -9,15 +9,14 @@ from django.conf import settings
 
 from renkou.core.demo import DemoLogin, create_accounts
 from renkou.core.models import OrgUnit
+from renkou.registry.loader import load_directory
+from renkou.simulate import simulate_district
 
 
 def load_simulated_demo(
     *, persons: int = 20_000, seed: int = 2026
 ) -> tuple[list[DemoLogin], object]:
     """Simulate, load, and create the demo accounts; returns the logins and the load report."""
-    from renkou.registry.loader import load_directory
-    from renkou.simulate import simulate_district
-
     out = Path(settings.DATA_DIR) / "demo-district"
     simulate_district(out, persons=persons, seed=seed, feeds=True)
     report = load_directory(out)
