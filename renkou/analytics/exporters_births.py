@@ -1,8 +1,8 @@
 """Snapshot table of renkou/births: one row per birth application (生育登记/再生育审批).
 
 Registered from the analytics app (imported by AnalyticsConfig.ready()), so the births
-app stays unaware of the snapshot. Aggregate statistics only (DESIGN §1): no names, no ID
-numbers; the wife's person id is kept for joins inside the snapshot.
+app stays unaware of the snapshot. Aggregate statistics only (docs/architecture.md §0): no
+names, no ID numbers; the wife's person id is kept for joins inside the snapshot.
 """
 
 from __future__ import annotations

@@ -163,7 +163,7 @@ CLASS_FIELDS = ("child_id", "birth_date", "status", "order_used", "plurality", "
 @register_exporter("birth_classifications")
 def export_birth_classifications(context: Context) -> Iterator[pa.RecordBatch]:
     """Each registry birth's policy status (within/outside/not applicable/unknown), by the
-    child's unit and the birth's period (aggregate statistics only, DESIGN §1)."""
+    child's unit and the birth's period (aggregate statistics only, docs/architecture.md §0)."""
     from renkou.policy.models import BirthClassification
 
     for rows in chunks(BirthClassification.objects.order_by(), CLASS_FIELDS):

@@ -5,7 +5,7 @@ Programmes are rules built from building blocks (see `renkou.benefits.rules.BLOC
 amount schedule by period, loaded from `renkou/benefits/data/*.json` or built by a district
 admin. A cycle (资格确认) finds candidates, each with every criterion explained; a roster
 (发放名册) lists what to pay; the bank's result file closes the loop; every discrepancy is a
-`Case` on a worklist. No fees, no penalties: this app only pays (DESIGN §1).
+`Case` on a worklist. No fees, no penalties: this app only pays (docs/architecture.md §0).
 """
 
 from __future__ import annotations

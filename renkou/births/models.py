@@ -5,7 +5,7 @@ allows an unmarried applicant) for one child order. The policy engine's answer i
 snapshot; the procedure (single-step registration or township review + district approval)
 follows from `rules.procedure_for`. Every change of state is a `Transition` row; the
 application itself keeps its history (simple-history). All writes go through `actions`.
-DESIGN §1: no fees, no penalties — an application is a service to the resident.
+docs/architecture.md §0: no fees, no penalties — an application is a service to the resident.
 """
 
 from __future__ import annotations

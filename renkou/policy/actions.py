@@ -1,8 +1,8 @@
 """The only write path of the policy app: birth classifications (derived, recomputed when a
 fact they used changes), declared facts, and edits of the database copy of a regime.
 
-DESIGN §1: a classification serves benefit eligibility and aggregate statistics only; nothing
-here starts any workflow against a person.
+docs/architecture.md §0: a classification serves benefit eligibility and aggregate
+statistics only; nothing here starts any workflow against a person.
 
 Classification of a birth: the regime in force at the birth date (the most specific scope for
 the district wins), the couple's facts as the registry knew them the day before the birth,

@@ -2,7 +2,7 @@
 
 The evaluation reads personal facts, so both persons must be in the caller's units (404
 otherwise, as for a missing person) and the caller needs `policy.evaluate_entitlement` (403).
-DESIGN §1: the answer serves benefit eligibility and statistics, never penalties.
+docs/architecture.md §0: the answer serves benefit eligibility and statistics, never penalties.
 """
 
 import datetime

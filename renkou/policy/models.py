@@ -1,8 +1,8 @@
 """Birth-policy regimes (as data), facts declared for the policy, and the stored
 classification of every registry birth.
 
-DESIGN §1: a birth's policy status is computed only for benefit eligibility and aggregate
-statistics — never for penalties. Nothing here starts a workflow against a person.
+docs/architecture.md §0: a birth's policy status is computed only for benefit eligibility
+and aggregate statistics — never for penalties. Nothing here starts a workflow against a person.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ class Status(models.TextChoices):
 class BirthClassification(models.Model):
     """A registry birth classified as within / outside the regime in force at its date, with
     the evaluator's reasons. Derived: recomputed whenever a fact it used changes. Used only by
-    benefit eligibility and aggregate statistics (DESIGN §1)."""
+    benefit eligibility and aggregate statistics (docs/architecture.md §0)."""
 
     scope_path_field = "child__unit__path"
 

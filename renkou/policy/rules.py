@@ -9,7 +9,8 @@ condition is met (True), not met (False) or unknown (None), by three-valued (Kle
 `evaluate` answers two numbers: `entitled`, what the known facts establish, and `possible`,
 what the number would be if every unknown fact turned out in the couple's favour. `classify`
 puts a birth within the regime (its order ≤ entitled), outside it (order > possible), or
-unknown (in between). DESIGN §1: used only for benefit eligibility and aggregate statistics.
+unknown (in between). docs/architecture.md §0: used only for benefit eligibility and
+aggregate statistics.
 """
 
 from __future__ import annotations
