@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from renkou.lib.i18n import pick
 from renkou.lib.scoping import OutOfScope
 from renkou.registry import actions
 from renkou.registry.models import Event, EventState, Marriage, ParentChild, Person
@@ -107,16 +108,29 @@ def test_mother_age_limits(cast, mother_birth, outcome):
     assert event.flags == (["mother_age_unusual"] if outcome == "flagged" else [])
 
 
+def _refusal(record, **kwargs) -> dict[str, list[str]]:
+    with pytest.raises(ValidationError) as error:
+        record(**kwargs)
+    return error.value.message_dict
+
+
 def test_no_event_after_death_or_before_birth(cast, families):
     admin = cast.district_admin
     actions.record_death(actor=admin, person=families.father, date=d(2010, 1, 1))
-    with pytest.raises(ValidationError) as error:
-        actions.record_move_out(actor=admin, person=families.father, date=d(2011, 1, 1))
-    assert "date" in error.value.message_dict
-    with pytest.raises(ValidationError):
-        actions.record_move_out(actor=admin, person=families.son, date=d(1980, 1, 1))
-    with pytest.raises(ValidationError):
-        actions.record_death(actor=admin, person=families.mother, date=d(2099, 1, 1))
+    after_death = _refusal(
+        actions.record_move_out, actor=admin, person=families.father, date=d(2011, 1, 1)
+    )
+    assert after_death == {
+        "date": [pick("日期晚于本人的死亡日期", "the date is after the person's death")]
+    }
+    before_birth = _refusal(
+        actions.record_move_out, actor=admin, person=families.son, date=d(1980, 1, 1)
+    )
+    assert before_birth == {
+        "date": [pick("日期早于本人的出生日期", "the date is before the person's birth")]
+    }
+    future = _refusal(actions.record_death, actor=admin, person=families.mother, date=d(2099, 1, 1))
+    assert future == {"date": [pick("日期不能晚于今天", "the date cannot be in the future")]}
 
 
 def test_death_sets_status_and_ends_marriage_and_void_reverts(cast, families):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
+from renkou.simulate import params
+
 
 def parse_date(text: str) -> datetime.date:
     return datetime.date.fromisoformat(text)
@@ -61,8 +63,12 @@ def test_sex_ratio_from_the_files(big_district):
 
 
 def test_mean_first_marriage_age(big_district):
-    for era in big_district.summary["mean_first_marriage_age"]:
+    eras = big_district.summary["mean_first_marriage_age"]
+    # The district runs 1950–2025: every era of the inputs is reported, each with marriages.
+    assert [(era["from"], era["to"]) for era in eras] == list(params.FIRST_MARRIAGE_ERAS)
+    for era in eras:
         for sex in ("men", "women"):
+            assert era[sex]["marriages"] >= 20, (era, sex)
             assert abs(era[sex]["realised"] - era[sex]["input"]) <= 1.5, (era, sex)
 
 
