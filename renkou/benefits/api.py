@@ -16,10 +16,10 @@ from renkou.benefits import actions, programmes, queries, rules
 from renkou.benefits.filters import CandidateFilters, CaseFilters
 from renkou.benefits.models import Candidate
 from renkou.core import actions as core_actions
-from renkou.core.api import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import paging as paging_lib
 from renkou.lib import scoping
+from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.lib.masking import mask_bank_account, mask_id_number
 from renkou.lib.uploads import saved_upload
 from renkou.registry import queries as registry_queries

@@ -19,9 +19,9 @@ from renkou.births import actions, queries, rules
 from renkou.births.filters import ApplicationFilters
 from renkou.births.models import BirthApplication
 from renkou.core import actions as core_actions
-from renkou.core.api import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import paging
+from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import queries as registry_queries
 

@@ -1,7 +1,6 @@
 """Org-unit endpoints under /api/v1/units, all scoped like the pages."""
 
 import datetime
-from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -10,14 +9,14 @@ from ninja.pagination import PageNumberPagination, paginate
 from renkou.core import actions, queries
 from renkou.core.filters import NO_NUL, UnitFilters
 from renkou.core.models import OrgUnit, OrgUnitChange
+from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from renkou.lib.paging import MAX_PAGE
 
 router = Router(tags=["units"])
 
 # Input limits the database imposes, declared in the schema so that breaking them is a 422
 # and never a database error (500). NO_NUL and MAX_ID live with the shared filters.
 REASON_MAX = 500  # OrgUnitChange.reason, and history_change_reason (a text field)
-# (page - 1) * page_size must fit an SQL OFFSET.
-MAX_PAGE = 10**9
 
 
 class UnitPages(PageNumberPagination):
@@ -71,20 +70,6 @@ class ChangeOut(Schema):
     after: dict
     related_unit_id: int | None
     reason: str
-
-
-class ErrorOut(Schema):
-    """Every 4xx answer: a message (400/401/403/404), messages by field (a refused change,
-    422) or the request's validation errors (422)."""
-
-    detail: str | dict[str, list[str]] | list[dict[str, Any]]
-
-
-# The error answers each kind of endpoint can give, declared so the schema documents them:
-# 400 a body that is not JSON, 401 no or a bad token, 403 no permission, 404 missing or out
-# of scope, 422 invalid input or a refused change.
-READ_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 400: ErrorOut, 403: ErrorOut}
 
 
 class MeOut(Schema):

@@ -12,8 +12,8 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from renkou.core import actions as core_actions
-from renkou.core.api import READ_ERRORS, ErrorOut
 from renkou.core.filters import MAX_ID
+from renkou.lib.apischema import READ_ERRORS, ErrorOut
 from renkou.policy import queries
 from renkou.registry import queries as registry_queries
 

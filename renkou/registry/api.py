@@ -16,10 +16,10 @@ from pydantic import field_validator
 
 from renkou.core import actions as core_actions
 from renkou.core import queries as core_queries
-from renkou.core.api import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import paging as paging_lib
 from renkou.lib import scoping
+from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.lib.codes import ETHNIC_GROUPS, FAMILY_RELATIONS
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import actions, queries
