@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -34,6 +34,7 @@ class Page:
     size: int
     has_next: bool
     count: int | None = None  # only when asked for
+    query: str = ""  # the page's other query parameters, "a=1&b=2&" (the pager keeps them)
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.rows)
@@ -101,8 +102,13 @@ def paginate(rows: Any, number: int = 1, size: int | None = None, *, count: bool
 
 
 def page_of(request: Any, rows: Any, size: int | None = None, *, count: bool = True) -> Page:
-    """The page a page's request asks for (`?page=`), counted for "page n of m"."""
-    return paginate(rows, page_number(request.GET.get("page")), size, count=count)
+    """The page a page's request asks for (`?page=`), counted for "page n of m"; its links
+    keep the request's other parameters (the filters)."""
+    page = paginate(rows, page_number(request.GET.get("page")), size, count=count)
+    others = request.GET.copy()
+    others.pop("page", None)
+    query = others.urlencode()
+    return replace(page, query=f"{query}&" if query else "")
 
 
 @cache

@@ -27,3 +27,13 @@ def test_paging_a_list():
     assert paginate(rows, 99, 3, count=True).number == 3  # past the end: the last page
     assert paginate(rows, 99, 3).rows == []  # uncounted: an empty page
     assert paginate([], 1, 3, count=True).num_pages == 1
+
+
+def test_a_page_of_a_request_keeps_its_filters(rf):
+    from renkou.lib.paging import page_of
+
+    page = page_of(rf.get("/benefits/cases/", {"status": "all", "kind": "x", "page": "2"}),
+                   list(range(5)), 2)  # fmt: skip
+    assert page.number == 2 and page.rows == [2, 3] and page.count == 5
+    assert page.query == "status=all&kind=x&"
+    assert page_of(rf.get("/"), [], 2).query == ""
