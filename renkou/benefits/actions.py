@@ -157,24 +157,6 @@ def _context(cycle: Cycle) -> rules.Context:
     )
 
 
-def previous_beneficiaries(cycle: Cycle) -> set[int]:
-    """Persons approved in the programme's latest earlier cycle of the district (and not exited)."""
-    previous = (
-        Cycle.objects.filter(
-            programme=cycle.programme, unit=cycle.unit, year__lt=cycle.year, status="approved"
-        )
-        .order_by("-year")
-        .first()
-    )
-    if previous is None:
-        return set()
-    return set(
-        previous.candidates.filter(state="approved")
-        .exclude(kind="exit")
-        .values_list("person_id", flat=True)
-    )
-
-
 @transaction.atomic
 def open_cycle(*, actor: User | None, programme: Programme, year: int, district: OrgUnit) -> Cycle:
     if district.level != 1:
@@ -202,7 +184,7 @@ def find_candidates(
         raise _error("已有确认结果，不能重新查找", "decisions exist: candidates cannot be re-found")
     spec = programmes.spec_of(cycle.programme)
     ctx = _context(cycle)
-    before = previous_beneficiaries(cycle)
+    before = queries.previous_beneficiaries(cycle)
     reg = registry_facts or queries.RegistryFacts.load(cycle.unit)
     bulk = queries.evaluate_bulk(reg, spec, ctx, also=before)
     payees = queries.payees_of(bulk.results) if spec.subject == "child" else {}

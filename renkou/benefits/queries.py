@@ -140,6 +140,24 @@ def district_units(user: User) -> QuerySet[OrgUnit]:
     return scoping.scope(OrgUnit.objects.filter(level=1), user)
 
 
+def previous_beneficiaries(cycle: Cycle) -> set[int]:
+    """Persons approved in the programme's latest earlier cycle of the district (and not exited)."""
+    previous = (
+        Cycle.objects.filter(
+            programme=cycle.programme, unit=cycle.unit, year__lt=cycle.year, status="approved"
+        )
+        .order_by("-year")
+        .first()
+    )
+    if previous is None:
+        return set()
+    return set(
+        previous.candidates.filter(state="approved")
+        .exclude(kind="exit")
+        .values_list("person_id", flat=True)
+    )
+
+
 def district_of(unit: OrgUnit) -> OrgUnit:
     """The district (level 1) a unit lies in, itself if it is one: where its cycles run."""
     from renkou.core.queries import ancestors
