@@ -11,7 +11,7 @@ database DATABASE_URL names, created and dropped here), generates and loads a sy
 with bench/load.py's generator, adds benefit facts (children's disability grades, surgery
 complication grades, only-child certificates, some children's deaths), then:
 
-1. qualification: one registry snapshot (a few `values_list` queries), every programme
+1. qualification: one read of the registry facts (a few `values_list` queries), every programme
    evaluated in bulk and its candidates written — against `queries.explain` called per person
    (the same rules, loading each person's facts with the ORM), timed on `--sample` persons per
    programme and scaled to the whole registry;
@@ -175,7 +175,7 @@ def qualify(args) -> None:
     district = OrgUnit.objects.get(level=1)
     chosen = list(Programme.objects.filter(active=True).order_by("code"))
     started = time.perf_counter()
-    snap = queries.Snapshot.load(district)
+    reg = queries.RegistryFacts.load(district)
     loaded = time.perf_counter() - started
     lines = []
     evaluated = 0.0
@@ -186,13 +186,13 @@ def qualify(args) -> None:
             reference_date=spec.reference_date(args.year),
         )  # fmt: skip
         begun = time.perf_counter()
-        counts = actions.find_candidates(cycle=cycle, snapshot=snap)
+        counts = actions.find_candidates(cycle=cycle, registry_facts=reg)
         evaluated += time.perf_counter() - begun
         lines.append(f"  {programme.code:18} {counts}")
     total = time.perf_counter() - started
-    persons = len(snap.ids)
+    persons = len(reg.ids)
     print(f"qualification: {len(chosen)} programmes over {persons:,} persons in {total:.1f} s "
-          f"(snapshot {loaded:.1f} s, evaluate + write candidates {evaluated:.1f} s)")  # fmt: skip
+          f"(registry facts {loaded:.1f} s, evaluate + write {evaluated:.1f} s)")  # fmt: skip
     print("\n".join(lines))
 
     # Baseline: the same rules per person, each person's facts loaded with the ORM.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,16 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkou.analytics.periods import Period
+from renkou.lib.http import require
 from renkou.lib.scoping import path_in_scope
 
 # pandas, Ibis and DuckDB load on the first statistics request, not with the URL conf.
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
 
 
 def _queries():
@@ -60,7 +55,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     queries = _queries()
     unit = queries.dashboard_unit(request.user, request.GET.get("unit"))
-    _require(request, "analytics.view_dashboard")
+    require(request, "analytics.view_dashboard")
     snapshot = queries.latest_snapshot()
     if snapshot is None:
         return render(request, "analytics/no_snapshot.html", {"unit": unit})
@@ -100,7 +95,7 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
 
     queries = _queries()
     unit = queries.dashboard_unit(request.user, request.GET.get("unit"))
-    _require(request, "analytics.view_dashboard")
+    require(request, "analytics.view_dashboard")
     if table not in ("indicators", "units"):
         raise Http404
     snapshot = queries.latest_snapshot()
@@ -123,7 +118,7 @@ def export(request: HttpRequest, table: str) -> HttpResponse:
 @require_POST
 def build(request: HttpRequest) -> HttpResponse:
     """Make a snapshot now, in the request (synchronous: seconds for a district)."""
-    _require(request, "analytics.build_snapshot")
+    require(request, "analytics.build_snapshot")
     from renkou.analytics import actions
 
     queries = _queries()

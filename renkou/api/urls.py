@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
@@ -15,19 +14,13 @@ class TokenAuth(HttpBearer):
     """Bearer tokens of department feed accounts (and any staff account given one)."""
 
     def authenticate(self, request: HttpRequest, token: str):
-        from renkou.core.actions import hash_token
-        from renkou.core.models import ApiToken
+        from renkou.core.actions import use_api_token
 
-        found = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
-        if found is None:
+        user = use_api_token(raw=token)
+        if user is None:
             return None
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
-        request.user = found.user
-        return found.user
+        request.user = user
+        return user
 
 
 api = NinjaAPI(

@@ -31,6 +31,7 @@ from renkou.benefits.models import (
     Roster,
     RosterLine,
 )
+from renkou.core.actions import require_perm
 from renkou.core.models import OrgUnit, User
 from renkou.lib import formats, idnumber, scoping
 from renkou.lib.i18n import pick
@@ -76,6 +77,22 @@ def save_programme(
     return programme
 
 
+def _check_person(actor: User | None, person: Person, permission: str) -> None:
+    """The actor's units cover the person (404 otherwise, as a read would be) and the actor
+    holds the permission (403); `actor=None` is the system (demo, migrations)."""
+    if actor is None:
+        return
+    if not scoping.path_in_scope(actor, person.unit.path):
+        raise scoping.OutOfScope()
+    require_perm(actor, permission)
+
+
+def _save_with_reason(obj, actor: User | None, reason: str) -> None:
+    obj._change_reason = reason  # read by django-simple-history
+    obj._history_user = actor
+    obj.save()
+
+
 def record_fact(
     *,
     actor: User | None,
@@ -84,30 +101,42 @@ def record_fact(
     value: int,
     evidence: str,
     since: datetime.date | None = None,
+    reason: str = "",
 ) -> BenefitFact:
+    """Record (or correct) a fact the registry lacks about a person of the actor's units,
+    with the evidence seen; the prior value stays in the history with the reason."""
+    _check_person(actor, person, "benefits.change_benefitfact")
     if kind not in BenefitFact.Kind.values:
         raise _error("未知的事实类型", "unknown fact", "kind")
     if kind != "recovered" and not 1 <= int(value) <= 4:
         raise _error("等级应为1–4", "a grade is 1 to 4", "value")
     if not evidence.strip():
         raise _error("请填写证明材料", "the evidence is required", "evidence")
-    fact, _ = BenefitFact.objects.update_or_create(
-        person=person,
-        kind=kind,
-        defaults={"value": int(value), "evidence": evidence, "since": since, "recorded_by": actor},
-    )
+    with transaction.atomic():
+        fact = BenefitFact.objects.filter(person=person, kind=kind).first()
+        if fact is None:
+            fact = BenefitFact(person=person, kind=kind)
+        fact.value, fact.evidence, fact.since = int(value), evidence, since
+        fact.recorded_by = actor
+        _save_with_reason(fact, actor, reason.strip() or f"fact recorded: {evidence.strip()}")
     return fact
 
 
 def set_bank_account(
-    *, actor: User | None, person: Person, bank_name: str, account_no: str
+    *, actor: User | None, person: Person, bank_name: str, account_no: str, reason: str = ""
 ) -> BankAccount:
+    """Set the account a person of the actor's units is paid into; the prior account stays
+    in the history with the reason."""
+    _check_person(actor, person, "benefits.change_bankaccount")
     cleaned = "".join(account_no.split())
     if not cleaned.isdigit() or not 8 <= len(cleaned) <= 32:
         raise _error("账号应为8–32位数字", "an account number is 8 to 32 digits", "account_no")
-    account, _ = BankAccount.objects.update_or_create(
-        person=person, defaults={"bank_name": bank_name, "account_no": cleaned}
-    )
+    with transaction.atomic():
+        account = BankAccount.objects.filter(person=person).first()
+        if account is None:
+            account = BankAccount(person=person)
+        account.bank_name, account.account_no = bank_name, cleaned
+        _save_with_reason(account, actor, reason.strip() or "bank account set")
     return account
 
 
@@ -125,24 +154,6 @@ def _context(cycle: Cycle) -> rules.Context:
         reference_date=cycle.reference_date,
         province=queries.province(),
         previous_reference=previous.reference_date if previous else None,
-    )
-
-
-def previous_beneficiaries(cycle: Cycle) -> set[int]:
-    """Persons approved in the programme's latest earlier cycle of the district (and not exited)."""
-    previous = (
-        Cycle.objects.filter(
-            programme=cycle.programme, unit=cycle.unit, year__lt=cycle.year, status="approved"
-        )
-        .order_by("-year")
-        .first()
-    )
-    if previous is None:
-        return set()
-    return set(
-        previous.candidates.filter(state="approved")
-        .exclude(kind="exit")
-        .values_list("person_id", flat=True)
     )
 
 
@@ -164,16 +175,18 @@ def open_cycle(*, actor: User | None, programme: Programme, year: int, district:
     return cycle
 
 
-def find_candidates(*, cycle: Cycle, snapshot: queries.Snapshot | None = None) -> dict[str, int]:
+def find_candidates(
+    *, cycle: Cycle, registry_facts: queries.RegistryFacts | None = None
+) -> dict[str, int]:
     """Evaluate the district; store the eligible and unknown, and every earlier beneficiary
     (continuing, or an exit with its reason). Replaces the candidates while none is decided."""
     if cycle.candidates.exclude(state="found").exists():
         raise _error("已有确认结果，不能重新查找", "decisions exist: candidates cannot be re-found")
     spec = programmes.spec_of(cycle.programme)
     ctx = _context(cycle)
-    before = previous_beneficiaries(cycle)
-    snap = snapshot or queries.Snapshot.load(cycle.unit)
-    bulk = queries.evaluate_bulk(snap, spec, ctx, also=before)
+    before = queries.previous_beneficiaries(cycle)
+    reg = registry_facts or queries.RegistryFacts.load(cycle.unit)
+    bulk = queries.evaluate_bulk(reg, spec, ctx, also=before)
     payees = queries.payees_of(bulk.results) if spec.subject == "child" else {}
     rows = []
     counts: dict[str, int] = defaultdict(int)

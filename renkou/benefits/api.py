@@ -5,9 +5,7 @@ outside the caller's units is 404, a missing permission 403."""
 from __future__ import annotations
 
 import datetime
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
@@ -15,12 +13,15 @@ from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from renkou.benefits import actions, programmes, queries, rules
+from renkou.benefits.filters import CandidateFilters, CaseFilters
 from renkou.benefits.models import Candidate
 from renkou.core import actions as core_actions
-from renkou.core.api_common import MAX_PAGE, READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.core.filters import MAX_ID, NO_NUL
+from renkou.lib import paging as paging_lib
 from renkou.lib import scoping
+from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.lib.masking import mask_bank_account, mask_id_number
+from renkou.lib.uploads import saved_upload
 from renkou.registry import queries as registry_queries
 
 router = Router(tags=["benefits"])
@@ -35,18 +36,7 @@ def _perm(request: HttpRequest, codename: str) -> None:
     core_actions.require_perm(request.user, f"benefits.{codename}")
 
 
-class PageIn(Schema):
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    page_size: int = Field(50, ge=1, le=500)
-
-
-def _page(queryset, paging: PageIn) -> tuple[list, dict]:
-    start = (paging.page - 1) * paging.page_size
-    rows = list(queryset[start : start + paging.page_size + 1])
-    has_next = len(rows) > paging.page_size
-    return rows[: paging.page_size], {
-        "page": paging.page, "page_size": paging.page_size, "has_next": has_next,
-    }  # fmt: skip
+PageIn = paging_lib.page_input(50, 500)
 
 
 # --- schemas ------------------------------------------------------------------------------------
@@ -197,18 +187,13 @@ class CasePage(Schema):
     has_next: bool
 
 
-class CaseFilters(Schema):
-    status: Literal["open", "resolved", "all"] = "open"
-    kind: str | None = Field(None, max_length=20, pattern=NO_NUL)
-    roster_id: Id | None = None
-
-
 class FactIn(Schema):
     person_id: Id
     kind: Literal["disability_grade", "complication_grade", "recovered"]
     value: int = Field(ge=0, le=4)
     evidence: str = Field(max_length=200, pattern=NO_NUL)
     since: datetime.date | None = None
+    reason: str = Field("", max_length=200, pattern=NO_NUL, description="Kept in the history.")
 
 
 class FactOut(Schema):
@@ -223,6 +208,7 @@ class AccountIn(Schema):
     person_id: Id
     bank_name: str = Field(max_length=60, pattern=NO_NUL)
     account_no: str = Field(max_length=40, pattern=NO_NUL)
+    reason: str = Field("", max_length=200, pattern=NO_NUL, description="Kept in the history.")
 
 
 class AccountOut(Schema):
@@ -298,10 +284,7 @@ def explain_person(request: HttpRequest, programme_id: Id, person_id: Id, year: 
     programme = queries.get_programme_for(request.user, programme_id)
     person = registry_queries.get_person_for(request.user, person_id)
     _perm(request, "view_candidate")
-    district = person.unit.path.split(".")[0] + "."
-    from renkou.core.models import OrgUnit
-
-    unit = OrgUnit.objects.get(path=district)
+    unit = queries.district_of(person.unit)
     spec = programmes.spec_of(programme)
     ctx = rules.Context(year, spec.reference_date(year), queries.province())
     result, _facts = queries.explain(person, spec, ctx, unit)
@@ -348,17 +331,14 @@ def open_cycle(request: HttpRequest, payload: CycleIn):
 def list_candidates(
     request: HttpRequest,
     cycle_id: Id,
+    filters: Query[CandidateFilters],
     paging: Query[PageIn],
-    outcome: Literal["eligible", "not_eligible", "unknown"] | None = None,
 ):
     """The cycle's candidates in the caller's units, each with every criterion explained."""
     cycle = queries.get_cycle_for(request.user, cycle_id)
     _perm(request, "view_candidate")
-    rows = queries.candidates_visible_to(request.user).filter(cycle=cycle)
-    if outcome:
-        rows = rows.filter(outcome=outcome)
-    items, page = _page(rows.order_by("pk"), paging)
-    return {"items": [_candidate(c) for c in items], **page}
+    page = paging_lib.api_page(queries.filtered_candidates(request.user, cycle, filters), paging)
+    return page.as_api([_candidate(c) for c in page.rows])
 
 
 @router.get("/benefits/candidates/{candidate_id}", response={200: CandidateOut, **READS})
@@ -411,8 +391,8 @@ def list_roster_lines(request: HttpRequest, roster_id: Id, paging: Query[PageIn]
     """The roster's lines in the caller's units; account and ID numbers masked."""
     roster = queries.get_roster_for(request.user, roster_id)
     _perm(request, "view_rosterline")
-    lines = queries.lines_visible_to(request.user).filter(roster=roster).order_by("line_no")
-    items, page = _page(lines, paging)
+    page = paging_lib.api_page(queries.roster_lines(request.user, roster), paging)
+    items = page.rows
     return {
         "items": [
             {
@@ -432,7 +412,7 @@ def list_roster_lines(request: HttpRequest, roster_id: Id, paging: Query[PageIn]
             }
             for x in items
         ],  # fmt: skip
-        **page,
+        **page.meta(),
     }
 
 
@@ -445,13 +425,9 @@ def upload_bank_result(request: HttpRequest, roster_id: Id, file: File[UploadedF
     changes. A bad row refuses the whole file (422) naming the row and field."""
     roster = queries.get_roster_for(request.user, roster_id)
     _perm(request, "change_roster")
-    suffix = Path(file.name or "").suffix.lower()[:5]
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        for chunk in file.chunks():
-            handle.write(chunk)
-        handle.flush()
+    with saved_upload(file) as path:
         bank_import, created = actions.import_bank_result(
-            actor=request.user, roster=roster, path=handle.name, file_name=file.name or ""
+            actor=request.user, roster=roster, path=path, file_name=file.name or ""
         )
     body = {"id": bank_import.pk, "created": created, "rows": bank_import.rows}
     return Status(201 if created else 200, body)
@@ -461,14 +437,8 @@ def upload_bank_result(request: HttpRequest, roster_id: Id, file: File[UploadedF
 def list_cases(request: HttpRequest, filters: Query[CaseFilters], paging: Query[PageIn]):
     """Reconciliation results: the cases of the caller's units."""
     _perm(request, "view_case")
-    cases = queries.cases_visible_to(request.user)
-    if filters.status != "all":
-        cases = cases.filter(status=filters.status)
-    if filters.kind:
-        cases = cases.filter(kind=filters.kind)
-    if filters.roster_id:
-        cases = cases.filter(roster_id=filters.roster_id)
-    items, page = _page(cases.order_by("pk"), paging)
+    page = paging_lib.api_page(queries.filtered_cases(request.user, filters), paging)
+    items = page.rows
     return {
         "items": [
             {
@@ -484,7 +454,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters], paging: Query[
             }
             for c in items
         ],  # fmt: skip
-        **page,
+        **page.meta(),
     }
 
 
@@ -499,7 +469,7 @@ def record_benefit_fact(request: HttpRequest, payload: FactIn):
     _perm(request, "change_benefitfact")
     fact = actions.record_fact(
         actor=request.user, person=person, kind=payload.kind, value=payload.value,
-        evidence=payload.evidence, since=payload.since,
+        evidence=payload.evidence, since=payload.since, reason=payload.reason,
     )  # fmt: skip
     body = {"id": fact.pk, "person_id": person.pk, "kind": fact.kind, "value": fact.value,
             "evidence": fact.evidence}  # fmt: skip
@@ -512,7 +482,7 @@ def set_bank_account(request: HttpRequest, payload: AccountIn):
     _perm(request, "change_bankaccount")
     account = actions.set_bank_account(
         actor=request.user, person=person, bank_name=payload.bank_name,
-        account_no=payload.account_no,
+        account_no=payload.account_no, reason=payload.reason,
     )  # fmt: skip
     body = {"person_id": person.pk, "bank_name": account.bank_name,
             "account": mask_bank_account(account.account_no)}  # fmt: skip

@@ -6,12 +6,11 @@ unchanged is skipped), and a programme edited in the database keeps the edit unl
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from renkou.benefits import rules
+from renkou.lib import refdata
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 FIELDS = (
@@ -25,14 +24,6 @@ class ProgrammeFileError(ValueError):
         self.message_zh = f"{where}：{message_zh}"
         self.message_en = f"{where}: {message_en}"
         super().__init__(self.message_en)
-
-
-@dataclass
-class LoadReport:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    kept_local: list[str] = field(default_factory=list)
 
 
 def read_files(directory: Path = DATA_DIR) -> list[tuple[str, dict, str]]:
@@ -51,33 +42,28 @@ def read_files(directory: Path = DATA_DIR) -> list[tuple[str, dict, str]]:
         if problems or missing:
             detail = "; ".join(problems + [f"missing {key}" for key in missing])
             raise ProgrammeFileError(path.name, f"内容有误：{detail}", detail)
-        found.append((path.name, data, hashlib.sha256(text.encode()).hexdigest()[:40]))
+        found.append((path.name, data, refdata.digest(data)))
     return found
 
 
-def load(model=None, *, force: bool = False, directory: Path = DATA_DIR) -> LoadReport:
-    """Create or update the programmes of the files (the model may be a migration's)."""
+def load(
+    model=None, *, force: bool = False, directory: Path = DATA_DIR
+) -> refdata.RefDataLoadReport:
+    """Create or update the programmes of the files (the model may be a migration's);
+    idempotent, and a programme edited in the database is kept unless forced (see
+    `lib.refdata` for the order of the checks)."""
     if model is None:
         from renkou.benefits.models import Programme as model
-    report = LoadReport()
-    for name, data, digest in read_files(directory):
-        values = {key: data[key] for key in FIELDS if key in data}
-        existing = model.objects.filter(code=data["code"]).first()
-        if existing is None:
-            model.objects.create(code=data["code"], file_digest=digest, loaded_from=name, **values)
-            report.created.append(data["code"])
-        elif existing.file_digest == digest:
-            report.unchanged.append(data["code"])
-        elif existing.edited_locally and not force:
-            report.kept_local.append(data["code"])
-        else:
-            for key, value in values.items():
-                setattr(existing, key, value)
-            existing.file_digest, existing.loaded_from = digest, name
-            existing.edited_locally = False
-            existing.save()
-            report.updated.append(data["code"])
-    return report
+    items = [
+        refdata.RefDataItem(
+            code=data["code"],
+            values={key: data[key] for key in FIELDS if key in data},
+            digest=digest,
+            source=name,
+        )
+        for name, data, digest in read_files(directory)
+    ]
+    return refdata.load_items(model, items, force=force)
 
 
 def spec_of(programme) -> rules.ProgrammeSpec:

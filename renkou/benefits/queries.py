@@ -1,6 +1,6 @@
-"""Scoped reads of the benefits app, and the registry snapshot the evaluator runs on.
+"""Scoped reads of the benefits app, and the registry facts the evaluator runs on.
 
-`Snapshot.load(district)` reads, with a handful of `values_list` queries (no per-person query),
+`RegistryFacts.load(district)` reads, with a handful of `values_list` queries (no per-person query),
 what every programme needs about the district's persons: persons, parent links, current
 marriages, birth classifications and benefit facts, into numpy arrays. `evaluate_bulk` then
 narrows the persons each programme could accept with numpy (each block's prefilter), builds a
@@ -140,6 +140,31 @@ def district_units(user: User) -> QuerySet[OrgUnit]:
     return scoping.scope(OrgUnit.objects.filter(level=1), user)
 
 
+def previous_beneficiaries(cycle: Cycle) -> set[int]:
+    """Persons approved in the programme's latest earlier cycle of the district (and not exited)."""
+    previous = (
+        Cycle.objects.filter(
+            programme=cycle.programme, unit=cycle.unit, year__lt=cycle.year, status="approved"
+        )
+        .order_by("-year")
+        .first()
+    )
+    if previous is None:
+        return set()
+    return set(
+        previous.candidates.filter(state="approved")
+        .exclude(kind="exit")
+        .values_list("person_id", flat=True)
+    )
+
+
+def district_of(unit: OrgUnit) -> OrgUnit:
+    """The district (level 1) a unit lies in, itself if it is one: where its cycles run."""
+    from renkou.core.queries import ancestors
+
+    return next(u for u in (*ancestors(unit), unit) if u.level <= 1)
+
+
 def province() -> str:
     value = getattr(settings, "RENKOU_PROVINCE", None)
     if value:
@@ -149,7 +174,7 @@ def province() -> str:
     return policy_province()
 
 
-# --- the snapshot ------------------------------------------------------------------------------
+# --- the registry facts of a district ---------------------------------------------------------
 
 PERSON_FIELDS = (
     "id", "sex", "birth_date", "death_date", "status", "hukou_type", "hukou_unit_id",
@@ -158,7 +183,7 @@ PERSON_FIELDS = (
 
 
 @dataclass
-class Snapshot:
+class RegistryFacts:
     """The district's persons as arrays (position = index), with their links."""
 
     ids: np.ndarray
@@ -186,7 +211,7 @@ class Snapshot:
     extra: dict[str, np.ndarray] = field(default_factory=dict)  # derived arrays, computed once
 
     @classmethod
-    def load(cls, district: OrgUnit, person_ids: Iterable[int] | None = None) -> Snapshot:
+    def load(cls, district: OrgUnit, person_ids: Iterable[int] | None = None) -> RegistryFacts:
         units = set(
             OrgUnit.objects.filter(scoping.prefix_q("path", district.path)).values_list(
                 "id", flat=True
@@ -223,18 +248,16 @@ class Snapshot:
             rows = []
             for chunk in _chunks(wanted):
                 rows += persons.filter(pk__in=chunk)
-        snap = cls._from_rows(rows, units)
-        known = snap.pos
-        snap.link_parent, snap.link_child, snap.link_kind, snap.link_since = _link_arrays(
-            links, known
-        )
-        snap.spouse = _current_spouses(None) if person_ids is None else _current_spouses(set(known))
-        snap.policy, snap.facts = _policy_and_facts(None if person_ids is None else set(known))
-        snap.hukou_changes = _hukou_changes(None if person_ids is None else set(known))
-        return snap
+        reg = cls._from_rows(rows, units)
+        known = reg.pos
+        reg.link_parent, reg.link_child, reg.link_kind, reg.link_since = _link_arrays(links, known)
+        reg.spouse = _current_spouses(None) if person_ids is None else _current_spouses(set(known))
+        reg.policy, reg.facts = _policy_and_facts(None if person_ids is None else set(known))
+        reg.hukou_changes = _hukou_changes(None if person_ids is None else set(known))
+        return reg
 
     @classmethod
-    def _from_rows(cls, rows: list[tuple], units: set[int]) -> Snapshot:
+    def _from_rows(cls, rows: list[tuple], units: set[int]) -> RegistryFacts:
         n = len(rows)
         cols = list(zip(*rows, strict=True)) if rows else [()] * len(PERSON_FIELDS)
         ids = np.array(cols[0], dtype=np.int64)
@@ -449,87 +472,87 @@ def _years_before(day: datetime.date, years: int) -> int:
         return day.replace(year=day.year - years, day=28).toordinal()
 
 
-def _spouse_birth(snap: Snapshot) -> np.ndarray:
+def _spouse_birth(reg: RegistryFacts) -> np.ndarray:
     """Each man's wife's birth (his own when unmarried), for `age_at_least` of the wife."""
-    cached = snap.extra.get("spouse_birth")
+    cached = reg.extra.get("spouse_birth")
     if cached is not None:
         return cached
-    result = snap.birth.copy()
-    for pk, other in snap.spouse.items():
-        i, j = snap.pos.get(pk), snap.pos.get(other)
-        if i is not None and j is not None and not snap.sex[i]:
-            result[i] = snap.birth[j]
-    snap.extra["spouse_birth"] = result
+    result = reg.birth.copy()
+    for pk, other in reg.spouse.items():
+        i, j = reg.pos.get(pk), reg.pos.get(other)
+        if i is not None and j is not None and not reg.sex[i]:
+            result[i] = reg.birth[j]
+    reg.extra["spouse_birth"] = result
     return result
 
 
-def prefilter(snap: Snapshot, spec: rules.ProgrammeSpec, ctx: rules.Context) -> np.ndarray:
+def prefilter(reg: RegistryFacts, spec: rules.ProgrammeSpec, ctx: rules.Context) -> np.ndarray:
     """A boolean mask of the persons the programme could accept (eligible or unknown)."""
     ref = ctx.reference_date.toordinal()
-    mask = np.ones(len(snap.ids), dtype=bool)
+    mask = np.ones(len(reg.ids), dtype=bool)
     for block in spec.rule:
         name = block["block"]
         if name == "alive":
-            mask &= (snap.death > ref) & ~(snap.deceased & (snap.death == DEATH_NONE))
+            mask &= (reg.death > ref) & ~(reg.deceased & (reg.death == DEATH_NONE))
         elif name == "in_district":
-            here = snap.hukou_here if block.get("of", "hukou") == "hukou" else snap.residence_here
-            mask &= here & ~snap.moved
+            here = reg.hukou_here if block.get("of", "hukou") == "hukou" else reg.residence_here
+            mask &= here & ~reg.moved
         elif name == "hukou_type":
             types = set(block.get("types", ["agricultural"]))
             if "agricultural" in types:
                 types |= rules.UNDECIDED_HUKOU
-            changed = np.zeros(len(snap.ids), dtype=bool)
-            changed[[snap.pos[p] for p in snap.hukou_changes if p in snap.pos]] = True
+            changed = np.zeros(len(reg.ids), dtype=bool)
+            changed[[reg.pos[p] for p in reg.hukou_changes if p in reg.pos]] = True
             # the type on the cut-off date may differ from today's: changed or dated later
-            mask &= np.isin(snap.hukou, list(types)) | changed | (snap.hukou_since > ref)
+            mask &= np.isin(reg.hukou, list(types)) | changed | (reg.hukou_since > ref)
         elif name == "born_on_or_after":
-            mask &= snap.birth >= datetime.date.fromisoformat(block["date"]).toordinal()
+            mask &= reg.birth >= datetime.date.fromisoformat(block["date"]).toordinal()
         elif name == "born_before":
-            mask &= snap.birth < datetime.date.fromisoformat(block["date"]).toordinal()
+            mask &= reg.birth < datetime.date.fromisoformat(block["date"]).toordinal()
         elif name == "age_at_least":
             limit = _years_before(ctx.reference_date, int(block["years"]))
-            births = _spouse_birth(snap) if block.get("who") == "wife_or_self" else snap.birth
+            births = _spouse_birth(reg) if block.get("who") == "wife_or_self" else reg.birth
             mask &= births <= limit
         elif name == "age_below":
-            mask &= snap.birth > _years_before(ctx.reference_date, int(block["years"]))
+            mask &= reg.birth > _years_before(ctx.reference_date, int(block["years"]))
         elif name == "sex":
-            mask &= snap.sex == (block["sex"] == "F")
+            mask &= reg.sex == (block["sex"] == "F")
         elif name == "children" and block["mode"] in ("jiangfu", "died", "disabled"):
-            mask &= _children_mask(snap, block, ref)
+            mask &= _children_mask(reg, block, ref)
         elif name == "certificate":
-            mask &= snap.cert
+            mask &= reg.cert
         elif name == "complication_grade":
-            graded = [snap.pos[p] for (p, kind) in snap.facts
-                      if kind == "complication_grade" and p in snap.pos]  # fmt: skip
-            flags = np.zeros(len(snap.ids), dtype=bool)
+            graded = [reg.pos[p] for (p, kind) in reg.facts
+                      if kind == "complication_grade" and p in reg.pos]  # fmt: skip
+            flags = np.zeros(len(reg.ids), dtype=bool)
             flags[graded] = True
             mask &= flags
         elif name == "child_months":
             start = datetime.date.fromisoformat(block.get("from") or f"{ctx.year}-01-01")
             low = max(start, datetime.date(ctx.year, 1, 1))
-            mask &= snap.birth >= _years_before(low, int(block["years"])) - 31
-            mask &= snap.birth <= datetime.date(ctx.year, 12, 31).toordinal()
+            mask &= reg.birth >= _years_before(low, int(block["years"])) - 31
+            mask &= reg.birth <= datetime.date(ctx.year, 12, 31).toordinal()
     return mask
 
 
-def _children_mask(snap: Snapshot, block: dict, ref: int) -> np.ndarray:
+def _children_mask(reg: RegistryFacts, block: dict, ref: int) -> np.ndarray:
     """The `children` block on counts: born by the cut-off, alive on it, living boys."""
-    size = len(snap.ids)
-    child = snap.link_child
-    born = snap.birth[child] <= ref
-    alive = born & (snap.death[child] > ref)
-    n_born = np.bincount(snap.link_parent[born], minlength=size)
-    n_alive = np.bincount(snap.link_parent[alive], minlength=size)
+    size = len(reg.ids)
+    child = reg.link_child
+    born = reg.birth[child] <= ref
+    alive = born & (reg.death[child] > ref)
+    n_born = np.bincount(reg.link_parent[born], minlength=size)
+    n_alive = np.bincount(reg.link_parent[alive], minlength=size)
     mode = block["mode"]
     if mode == "jiangfu":
-        boys = np.bincount(snap.link_parent[alive & ~snap.sex[child]], minlength=size)
+        boys = np.bincount(reg.link_parent[alive & ~reg.sex[child]], minlength=size)
         return (n_alive == 1) | ((n_alive == 2) & (boys == 0)) | ((n_alive == 0) & (n_born > 0))
     if mode == "died":
         return (n_born > 0) & (n_alive == 0)
-    graded = {p for (p, kind) in snap.facts if kind == "disability_grade"}
-    has = np.fromiter((int(pk) in graded for pk in snap.ids[child].tolist()), dtype=bool,
+    graded = {p for (p, kind) in reg.facts if kind == "disability_grade"}
+    has = np.fromiter((int(pk) in graded for pk in reg.ids[child].tolist()), dtype=bool,
                       count=len(child))  # fmt: skip
-    return (n_alive == 1) & (np.bincount(snap.link_parent[alive & has], minlength=size) > 0)
+    return (n_alive == 1) & (np.bincount(reg.link_parent[alive & has], minlength=size) > 0)
 
 
 @dataclass
@@ -540,7 +563,7 @@ class BulkResult:
 
 
 def evaluate_bulk(
-    snap: Snapshot,
+    reg: RegistryFacts,
     spec: rules.ProgrammeSpec,
     ctx: rules.Context,
     *,
@@ -548,23 +571,23 @@ def evaluate_bulk(
 ) -> BulkResult:
     """Evaluate the programme for every person the prefilter keeps, plus `also` (last year's
     beneficiaries, who must be re-checked whatever they look like now)."""
-    mask = prefilter(snap, spec, ctx)
+    mask = prefilter(reg, spec, ctx)
     for pk in also:
-        if pk in snap.pos:
-            mask[snap.pos[pk]] = True
+        if pk in reg.pos:
+            mask[reg.pos[pk]] = True
     positions = np.flatnonzero(mask)
-    grouped = snap.kids_by_parent(positions)
+    grouped = reg.kids_by_parent(positions)
     results = {}
     for i in positions.tolist():
-        facts = snap.facts_at(i, grouped.get(i, []), ctx.reference_date)
+        facts = reg.facts_at(i, grouped.get(i, []), ctx.reference_date)
         results[facts.id] = (rules.evaluate(spec, facts, ctx), facts)
-    return BulkResult(results, len(positions), len(snap.ids))
+    return BulkResult(results, len(positions), len(reg.ids))
 
 
 def explain(person: Person, spec: rules.ProgrammeSpec, ctx: rules.Context, district: OrgUnit):
     """One person's evaluation (few queries): (result, facts)."""
-    snap = Snapshot.load(district, [person.pk])
-    facts = snap.facts_for(person.pk, ctx.reference_date)
+    reg = RegistryFacts.load(district, [person.pk])
+    facts = reg.facts_for(person.pk, ctx.reference_date)
     return rules.evaluate(spec, facts, ctx), facts
 
 
@@ -585,3 +608,23 @@ def payees_of(child_ids: Iterable[int]) -> dict[int, int]:
         for child, sex, parent in rows:
             found[child][sex] = parent
     return {c: p.get("F") or p.get("M") for c, p in found.items()}
+
+
+# --- the lists of the pages and the API ---------------------------------------------------------
+
+
+def filtered_candidates(user: User, cycle: Cycle, filters) -> QuerySet[Candidate]:
+    """The cycle's candidates in the user's units through one `filters.CandidateFilters`:
+    the cycle page and GET /benefits/cycles/{id}/candidates alike."""
+    return filters.filter(candidates_visible_to(user).filter(cycle=cycle))
+
+
+def filtered_cases(user: User, filters) -> QuerySet[Case]:
+    """The reconciliation cases of the user's units through one `filters.CaseFilters`: the
+    case list page and GET /benefits/cases alike."""
+    return filters.filter(cases_visible_to(user).select_related("roster__cycle__programme"))
+
+
+def roster_lines(user: User, roster: Roster) -> QuerySet[RosterLine]:
+    """The roster's lines in the user's units, by line number (page, API, exports)."""
+    return lines_visible_to(user).filter(roster=roster).order_by("line_no")

@@ -1,8 +1,8 @@
 """Pure eligibility and amount rules of the benefit programmes (no database).
 
 A programme's rule is a list of building blocks, each a dict naming one of `BLOCKS` with its
-parameters (`{"block": "age_at_least", "years": 60}`); all must be met. Each block looks at a
-`Facts` snapshot of one person on the cycle's cut-off date and answers met (True), not met
+parameters (`{"block": "age_at_least", "years": 60}`); all must be met. Each block looks at the
+`Facts` of one person as they stood on the cycle's cut-off date, and answers met (True), not met
 (False) or unknown (None) with the fact it used, in Chinese and English. Unknown is never
 guessed: a clerk verifies it. The same functions serve one person (API, page) and the whole
 registry (`renkou.benefits.queries.evaluate_bulk`), where each block's `prefilter` first

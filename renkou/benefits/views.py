@@ -5,29 +5,30 @@ reconciliation worklist. Scoped: 404 outside the user's units, 403 without the p
 from __future__ import annotations
 
 import datetime
-import tempfile
-from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkou.benefits import actions, exports, forms, programmes, queries, rules
+from renkou.benefits.filters import CandidateFilters, CaseFilters
+from renkou.benefits.models import Case
+from renkou.core.filters import filters_from_query
 from renkou.core.forms import add_action_errors
-from renkou.lib import scoping
+from renkou.lib import paging, scoping
+from renkou.lib.http import require
 from renkou.lib.masking import mask_bank_account
+from renkou.lib.uploads import saved_upload
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(f"benefits.{perm}"):
-        raise PermissionDenied
+    require(request, f"benefits.{perm}")
 
 
 def _messages(request: HttpRequest, error: ValidationError) -> None:
@@ -112,21 +113,12 @@ def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = queries.get_cycle_for(request.user, pk)
     _require(request, "view_cycle")
-    candidates = queries.candidates_visible_to(request.user).filter(cycle=cycle)
-    shown = request.GET.get("show", "")
-    if shown in ("eligible", "unknown"):
-        candidates = candidates.filter(outcome=shown).exclude(kind="exit")
-    elif shown == "exit":
-        candidates = candidates.filter(kind="exit")
-    elif shown == "sampled":
-        candidates = candidates.filter(sampled=True)
-    page = Paginator(candidates.order_by("unit__path", "person_id"), 50).get_page(
-        request.GET.get("page")
-    )
+    filters, _valid = filters_from_query(CandidateFilters, request.GET)
+    page = paging.page_of(request, queries.filtered_candidates(request.user, cycle, filters), 50)
     context = {
         "cycle": cycle,
         "page": page,
-        "show": shown,
+        "show": filters.show or "",
         "counts": _counts(queries.candidates_visible_to(request.user).filter(cycle=cycle)),
         "rosters": queries.rosters_visible_to(request.user).filter(cycle=cycle),
         "units": _roster_units(request, cycle),
@@ -336,8 +328,8 @@ def roster_build(request: HttpRequest, pk: int) -> HttpResponse:
 def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     roster = queries.get_roster_for(request.user, pk)
     _require(request, "view_roster")
-    lines = queries.lines_visible_to(request.user).filter(roster=roster).order_by("line_no")
-    page = Paginator(lines, 100).get_page(request.GET.get("page"))
+    lines = queries.roster_lines(request.user, roster)
+    page = paging.page_of(request, lines, 100)
     rows = [(line, mask_bank_account(line.account_no)) for line in page]
     totals = _totals(lines)
     context = {
@@ -368,12 +360,7 @@ def _totals(lines) -> dict:
 
 
 def _lines_for_export(request: HttpRequest, roster):
-    return (
-        queries.lines_visible_to(request.user)
-        .filter(roster=roster)
-        .order_by("line_no")
-        .values_list(*exports.LINE_FIELDS)
-    )
+    return queries.roster_lines(request.user, roster).values_list(*exports.LINE_FIELDS)
 
 
 @login_required
@@ -404,14 +391,10 @@ def roster_bank(request: HttpRequest, pk: int) -> HttpResponse:
     if upload is None:
         messages.error(request, _("Choose the bank's result file."))
         return redirect("benefits-roster", roster.pk)
-    suffix = Path(upload.name).suffix.lower()[:5]
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-        handle.flush()
+    with saved_upload(upload) as path:
         try:
             _imp, created = actions.import_bank_result(
-                actor=request.user, roster=roster, path=handle.name, file_name=upload.name
+                actor=request.user, roster=roster, path=path, file_name=upload.name
             )
         except ValidationError as error:
             _messages(request, error)
@@ -429,15 +412,12 @@ def roster_bank(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     _require(request, "view_case")
-    cases = queries.cases_visible_to(request.user).select_related("roster__cycle__programme")
-    status = request.GET.get("status", "open")
-    if status in ("open", "resolved"):
-        cases = cases.filter(status=status)
-    kind = request.GET.get("kind", "")
-    if kind:
-        cases = cases.filter(kind=kind)
-    page = Paginator(cases.order_by("-created_at", "pk"), 50).get_page(request.GET.get("page"))
-    context = {"page": page, "status": status, "kind": kind, "kinds": cases.model.Kind.choices}
+    filters, _valid = filters_from_query(CaseFilters, request.GET)
+    page = paging.page_of(request, queries.filtered_cases(request.user, filters), 50)
+    context = {
+        "page": page, "status": filters.status, "kind": filters.kind or "",
+        "kinds": Case.Kind.choices,
+    }  # fmt: skip
     return render(request, "benefits/case_list.html", context)
 
 

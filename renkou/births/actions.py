@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from renkou.births import rules
+from renkou.births import queries, rules
 from renkou.births.models import (
     BirthApplication,
     DocumentItem,
@@ -34,15 +34,7 @@ from renkou.registry.models import Person, PersonStatus
 APP = "births"
 MAX_ORDER = 15
 # The permission each action needs (reject and withdraw: see `_permission_for`).
-ACTION_PERMS = {
-    "submit": "births.submit_birthapplication",
-    "withdraw": "births.submit_birthapplication",
-    "review": "births.review_birthapplication",
-    "register": "births.register_birthapplication",
-    "approve": "births.approve_birthapplication",
-    "reject": "births.reject_birthapplication",
-    "cancel": "births.cancel_birthapplication",
-}
+ACTION_PERMS = rules.ACTION_PERMS
 
 
 def _save(obj, actor: User | None, reason: str) -> None:
@@ -58,38 +50,17 @@ def _error(field: str, message_zh: str, message_en: str) -> ValidationError:
 # --- evaluation ------------------------------------------------------------------------------
 
 
-def snapshot(entitlement: Entitlement, province: str) -> dict[str, Any]:
-    """The evaluator's answer as plain JSON (dates as ISO text)."""
-    regime = entitlement.regime
-    data = {
-        "date": entitlement.on_date,
-        "province": province,
-        "regime": None
-        if regime is None
-        else {
-            "code": regime.code,
-            "name_zh": regime.name_zh,
-            "name_en": regime.name_en,
-            "version": regime.version,
-            "base_children": regime.base_children,
-            "requires_marriage": regime.requires_marriage,
-        },
-        "entitled": entitlement.entitled,
-        "possible": entitlement.possible,
-        "children_counted": entitlement.children_counted,
-        "requirements": [c.as_dict() for c in entitlement.requirements],
-        "conditions": [c.as_dict() for c in entitlement.conditions],
-        "summary_zh": entitlement.summary_zh,
-        "summary_en": entitlement.summary_en,
-        "evaluated_at": timezone.now(),
-    }
+def entitlement_record(entitlement: Entitlement, province: str) -> dict[str, Any]:
+    """What an application keeps of its evaluation: `Entitlement.as_dict()` as plain JSON
+    (dates as ISO text), with when it was made."""
+    data = entitlement.as_dict(province) | {"evaluated_at": timezone.now()}
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
 def _evaluate(husband: Person | None, wife: Person, day: datetime.date):
     province = policy_queries.policy_province()
     entitlement = policy_queries.evaluate_couple(husband, wife, day, province=province)
-    return entitlement, snapshot(entitlement, province)
+    return entitlement, entitlement_record(entitlement, province)
 
 
 def _apply_evaluation(application: BirthApplication) -> Entitlement:
@@ -218,12 +189,6 @@ def check_document(
     return item
 
 
-def missing_documents(application: BirthApplication) -> list[str]:
-    return list(
-        application.documents.filter(received=False).order_by("id").values_list("code", flat=True)
-    )
-
-
 # --- 协查 hook --------------------------------------------------------------------------------
 
 
@@ -253,13 +218,6 @@ def _verifications_due(application: BirthApplication) -> list[VerificationReques
 
 
 # --- transitions -----------------------------------------------------------------------------
-
-
-def _permission_for(action: str, state: str) -> str:
-    """Rejecting after the township's review is the district's decision."""
-    if action == "reject" and state == rules.REVIEWED:
-        return ACTION_PERMS["approve"]
-    return ACTION_PERMS[action]
 
 
 def _ancestor(unit: OrgUnit, level: int) -> OrgUnit:
@@ -309,7 +267,7 @@ def _check_legal(application: BirthApplication, action: str, reason: str) -> rul
     if transition.needs_reason and not reason.strip():
         raise _error("reason", "请填写理由", "give the reason")
     if transition.needs_documents:
-        missing = missing_documents(application)
+        missing = queries.missing_documents(application)
         if missing:
             names_zh = "、".join(
                 rules.DOCUMENTS[c].name_zh for c in missing if c in rules.DOCUMENTS
@@ -336,7 +294,7 @@ def transition(
     if action not in ACTION_PERMS:
         raise _error("action", f"未知操作：{action}", f"unknown action: {action}")
     application = BirthApplication.objects.select_for_update().get(pk=application.pk)
-    require_perm(actor, _permission_for(action, application.state))
+    require_perm(actor, rules.permission_for(action, application.state))
     spec = _check_legal(application, action, reason)
     source = application.state
     if action == "submit":

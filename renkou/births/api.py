@@ -16,10 +16,12 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from renkou.births import actions, queries, rules
+from renkou.births.filters import ApplicationFilters
 from renkou.births.models import BirthApplication
 from renkou.core import actions as core_actions
-from renkou.core.api_common import MAX_PAGE, READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.core.filters import MAX_ID, NO_NUL
+from renkou.lib import paging
+from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import queries as registry_queries
 
@@ -28,7 +30,6 @@ router = Router(tags=["births"])
 READS: dict[int, Any] = {**READ_ERRORS, 403: ErrorOut}
 VIEW = "births.view_birthapplication"
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-StateName = Literal[rules.STATES]  # type: ignore[valid-type]
 ActionName = Literal[rules.ACTIONS]  # type: ignore[valid-type]
 DocumentCode = Literal[tuple(rules.DOCUMENTS)]  # type: ignore[valid-type]
 DAY_MIN, DAY_MAX = datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)
@@ -118,11 +119,7 @@ class ApplicationPage(Schema):
     has_next: bool
 
 
-class ApplicationFilters(Schema):
-    state: StateName | None = None
-    unit: Id | None = Field(None, description="A unit's id: applications of it and below.")
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    page_size: int = Field(20, ge=1, le=100)
+PageIn = paging.page_input(20, 100)
 
 
 def _out(application: BirthApplication) -> dict[str, Any]:
@@ -178,20 +175,13 @@ def _detail(application: BirthApplication) -> dict[str, Any]:
 
 
 @router.get("/births/applications", response={200: ApplicationPage, **READS})
-def list_birth_applications(request: HttpRequest, filters: Query[ApplicationFilters]):
+def list_birth_applications(
+    request: HttpRequest, filters: Query[ApplicationFilters], page: Query[PageIn]
+):
     """Applications in the caller's units, newest first; by state and unit subtree."""
     core_actions.require_perm(request.user, VIEW)
-    rows = queries.filter_applications(
-        queries.applications_visible_to(request.user), state=filters.state, unit_id=filters.unit
-    ).order_by("-applied_on", "-id")
-    start = (filters.page - 1) * filters.page_size
-    found = list(rows[start : start + filters.page_size + 1])
-    return {
-        "items": [_out(a) for a in found[: filters.page_size]],
-        "page": filters.page,
-        "page_size": filters.page_size,
-        "has_next": len(found) > filters.page_size,
-    }
+    found = paging.api_page(queries.filtered_applications(request.user, filters), page)
+    return found.as_api([_out(a) for a in found.rows])
 
 
 @router.post("/births/applications", response={201: ApplicationDetail, **WRITE_ERRORS})

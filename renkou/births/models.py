@@ -1,10 +1,11 @@
 """Birth registration (生育登记) and approval of a further birth (再生育审批).
 
 An application is made for a couple of the registry (or one parent where the regime in force
-allows an unmarried applicant) for one child order. The policy engine's answer is kept as a
-snapshot; the procedure (single-step registration or township review + district approval)
-follows from `rules.procedure_for`. Every change of state is a `Transition` row; the
-application itself keeps its history (simple-history). All writes go through `actions`.
+allows an unmarried applicant) for one child order. The policy engine's answer is kept with
+it (`evaluation`, from `actions.entitlement_record`); the procedure (single-step registration
+or township review + district approval) follows from `rules.procedure_for`. Every change of
+state is a `Transition` row; the application itself keeps its history (simple-history). All
+writes go through `actions`.
 docs/architecture.md §0: no fees, no penalties — an application is a service to the resident.
 """
 

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from renkou.births import rules
 from renkou.births.models import BirthApplication
-from renkou.core.models import OrgUnit, User
+from renkou.core.models import User
 from renkou.lib import scoping
 from renkou.lib.masking import mask_name
 
@@ -26,18 +26,10 @@ def get_application_for(user: User, pk: int | str) -> BirthApplication:
     return scoping.get_in_scope(queryset, user, pk=pk)
 
 
-def filter_applications(
-    queryset: QuerySet[BirthApplication], *, state: str | None = None, unit_id: int | None = None
-) -> QuerySet[BirthApplication]:
-    """By state and by unit subtree (a unit outside the already scoped set finds nothing)."""
-    if state:
-        queryset = queryset.filter(state=state)
-    if unit_id:
-        path = OrgUnit.objects.filter(pk=unit_id).values_list("path", flat=True).first()
-        if path is None:
-            return queryset.none()
-        queryset = queryset.filter(scoping.prefix_q("unit__path", path))
-    return queryset
+def filtered_applications(user: User, filters) -> QuerySet[BirthApplication]:
+    """The applications of the user's units through one `filters.ApplicationFilters`: the
+    list page and GET /births/applications alike."""
+    return filters.filter(applications_visible_to(user))
 
 
 @dataclass
@@ -102,4 +94,10 @@ def verify(code: str) -> Verified | None:
         child_order=application.child_order,
         names=names,
         issuing_unit=application.issuing_unit.name if application.issuing_unit else "",
+    )
+
+
+def missing_documents(application: BirthApplication) -> list[str]:
+    return list(
+        application.documents.filter(received=False).order_by("id").values_list("code", flat=True)
     )

@@ -194,3 +194,24 @@ def within_entitlement(child_order: int, entitled: int | None, possible: int | N
     if possible is not None and child_order > possible:
         return False
     return None
+
+
+# --- who may take each action ----------------------------------------------------------------
+
+ACTION_PERMS = {
+    "submit": "births.submit_birthapplication",
+    "withdraw": "births.submit_birthapplication",
+    "review": "births.review_birthapplication",
+    "register": "births.register_birthapplication",
+    "approve": "births.approve_birthapplication",
+    "reject": "births.reject_birthapplication",
+    "cancel": "births.cancel_birthapplication",
+}
+
+
+def permission_for(action: str, state: str) -> str:
+    """The permission an action needs in a state: rejecting after the township's review is
+    the district's decision."""
+    if action == "reject" and state == REVIEWED:
+        return ACTION_PERMS["approve"]
+    return ACTION_PERMS[action]

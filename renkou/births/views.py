@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,38 +15,33 @@ from django.views.decorators.http import require_POST
 
 from renkou.births import actions, forms, queries, rules
 from renkou.births.certificate import render_pdf
+from renkou.births.filters import ApplicationFilters
 from renkou.core import queries as core_queries
+from renkou.core.filters import filters_from_query
 from renkou.core.forms import add_action_errors
+from renkou.lib import paging
+from renkou.lib.http import require
 from renkou.lib.i18n import pick
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import queries as registry_queries
-from renkou.registry.models import Marriage, ParentChild, Person
+from renkou.registry.models import Person
 
 VIEW = "births.view_birthapplication"
 
 
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
-
 @login_required
 def application_list(request: HttpRequest) -> HttpResponse:
-    _require(request, VIEW)
+    require(request, VIEW)
     units = core_queries.units_visible_to(request.user).filter(level__lte=3).order_by("path")
     form = forms.FilterForm(request.GET or None, units=units)
-    rows = queries.applications_visible_to(request.user)
-    if form.is_valid():
-        rows = queries.filter_applications(
-            rows, state=form.cleaned_data["state"], unit_id=form.cleaned_data["unit"]
-        )
-    page = Paginator(rows.order_by("-applied_on", "-id"), 50).get_page(request.GET.get("page"))
+    filters, _valid = filters_from_query(ApplicationFilters, request.GET)
+    page = paging.page_of(request, queries.filtered_applications(request.user, filters), 50)
     return render(request, "births/list.html", {"form": form, "page": page})
 
 
 @login_required
 def worklist(request: HttpRequest) -> HttpResponse:
-    _require(request, VIEW)
+    require(request, VIEW)
     lists = queries.worklists_for(request.user)
     return render(request, "births/worklist.html", {"lists": lists})
 
@@ -57,18 +51,21 @@ def _prefill(request: HttpRequest) -> dict:
     text = request.GET.get("person", "")
     if not text.isdigit() or len(text) > 18:
         return {}
-    person = registry_queries.get_person_for(request.user, text)
-    marriages = Marriage.objects.filter(end_date__isnull=True).order_by("-start_date")
+    user = request.user
+    person = registry_queries.get_person_for(user, text)
+    marriage = registry_queries.current_marriage_for(user, person)
     if person.sex == "F":
         wife = person
-        marriage = marriages.filter(wife=person).first()
         husband_id = marriage.husband_id if marriage else None
     else:
-        marriage = marriages.filter(husband=person).first()
         if marriage is None:
             return {"husband": person.pk}
         wife, husband_id = marriage.wife, person.pk
-    children = ParentChild.objects.filter(parent=wife, kind=ParentChild.Kind.BIOLOGICAL).count()
+        try:
+            wife = registry_queries.get_person_for(user, wife.pk)
+        except Http404:
+            return {"husband": person.pk}  # she is not of the user's units
+    children = registry_queries.biological_children_count(user, wife)
     return {"wife": wife.pk, "husband": husband_id, "child_order": children + 1}
 
 
@@ -85,7 +82,7 @@ def _person_or_error(request: HttpRequest, form, field: str) -> Person | None:
 
 @login_required
 def application_create(request: HttpRequest) -> HttpResponse:
-    _require(request, "births.add_birthapplication")
+    require(request, "births.add_birthapplication")
     form = forms.ApplicationForm(request.POST or None, initial=_prefill(request))
     if request.method == "POST" and form.is_valid():
         wife = _person_or_error(request, form, "wife")
@@ -107,7 +104,7 @@ def application_create(request: HttpRequest) -> HttpResponse:
 def _buttons(request: HttpRequest, application) -> list[dict]:
     buttons = []
     for action in application.legal_actions:
-        perm = actions._permission_for(action, application.state)
+        perm = rules.permission_for(action, application.state)
         if request.user.has_perm(perm):
             spec = rules.TRANSITIONS[action]
             buttons.append({
@@ -131,7 +128,7 @@ def _conditions(evaluation: dict) -> list[dict]:
 @login_required
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = queries.get_application_for(request.user, pk)
-    _require(request, VIEW)
+    require(request, VIEW)
     evaluation = application.evaluation or {}
     regime = evaluation.get("regime") or {}
     documents = [
@@ -199,7 +196,7 @@ def document_check(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 @login_required
 def certificate(request: HttpRequest, pk: int) -> HttpResponse:
     application = queries.get_application_for(request.user, pk)
-    _require(request, VIEW)
+    require(request, VIEW)
     if not application.registration_number:
         raise Http404
     url = request.build_absolute_uri(reverse("birth-verify", args=[application.verification_code]))

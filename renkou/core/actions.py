@@ -578,12 +578,72 @@ def issue_api_token(*, actor: User | None, user: User, name: str) -> tuple[ApiTo
 
 @transaction.atomic
 def revoke_api_token(*, actor: User | None, token: ApiToken) -> ApiToken:
+    """Revoke a token, by staff managing one of its account's units (or its own holder)."""
     unit = _staff_unit_for(actor, token.user)
-    if unit is not None:
-        _authorise(actor, unit, "manage_staff")
+    if actor is not None and actor.pk != token.user_id:
+        if unit is None and not actor.is_superuser:
+            raise scoping.OutOfScope()
+        if unit is not None:
+            _authorise(actor, unit, "manage_staff")
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     return token
+
+
+def use_api_token(*, raw: str) -> User | None:
+    """The account a bearer token signs in (None for an unknown, revoked or disabled one);
+    its use is recorded on the token (`last_used_at`)."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user
+
+
+# --- second factor (TOTP) ----------------------------------------------------------------------
+
+
+def _require_self(actor: User | None, user: User) -> None:
+    """Only the account's own holder enrols its second factor."""
+    if actor is None or actor.pk != user.pk:
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+@transaction.atomic
+def start_totp_enrolment(*, actor: User, user: User, ip_address: str | None = None):
+    """The user's unconfirmed authenticator (created once, its secret shown as a QR code);
+    creating it is an access-log row, since the page shows the secret."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _require_self(actor, user)
+    device, created = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, defaults={"name": "authenticator"}
+    )
+    if created:
+        log_access(
+            actor=actor, record=device, field="key", unit=None, action="otp_enrol",
+            reason="second factor enrolment started", ip_address=ip_address,
+        )  # fmt: skip
+    return device
+
+
+@transaction.atomic
+def confirm_totp_device(*, actor: User, device, token: str, ip_address: str | None = None) -> bool:
+    """Confirm an enrolment with one code from the app; False (nothing changes) if wrong."""
+    _require_self(actor, device.user)
+    if not device.verify_token(token.strip()):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    log_access(
+        actor=actor, record=device, field="confirmed", unit=None, action="otp_confirm",
+        reason="second factor set up", ip_address=ip_address,
+    )  # fmt: skip
+    return True
 
 
 # --- reveals -------------------------------------------------------------------------------
@@ -597,16 +657,35 @@ def reveal_staff_id_number(
     unit = _staff_unit_for(actor, staff)
     if unit is None and not actor.is_superuser:
         raise scoping.OutOfScope()
+    return _reveal(actor, staff, "id_number", unit, reason, ip_address)
+
+
+def reveal_id_number(
+    *,
+    actor: User,
+    obj: models.Model,
+    field: str = "id_number",
+    reason: str = "",
+    ip_address: str | None = None,
+) -> str:
+    """The unmasked ID number in `obj.<field>` (a person, an application's party…), for an
+    actor holding `core.reveal_id_number` whose units cover `obj.unit`; each number shown
+    is an access-log row. The one reveal of the pages, the API and the exports; an empty
+    number is shown as it is and not logged."""
+    unit = obj.unit
     require_perm(actor, "reveal_id_number")
-    log_access(
-        actor=actor,
-        record=staff,
-        field="id_number",
-        unit=unit,
-        reason=reason,
-        ip_address=ip_address,
-    )
-    return staff.id_number
+    require_in_scope(actor, unit)
+    return _reveal(actor, obj, field, unit, reason, ip_address)
+
+
+def _reveal(actor, obj, field: str, unit, reason: str, ip_address: str | None) -> str:
+    require_perm(actor, "reveal_id_number")
+    value = getattr(obj, field) or ""
+    if value:
+        log_access(
+            actor=actor, record=obj, field=field, unit=unit, reason=reason, ip_address=ip_address
+        )
+    return value
 
 
 def log_access(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from renkou.core import actions
 from renkou.core.forms import LoginForm, TokenForm
 
 
@@ -60,14 +61,16 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: show the secret as a QR code, confirm with one code."""
     if _confirmed_device(request.user) is not None and not request.user.is_verified():
         return redirect("otp-verify")
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": "authenticator"}
+    ip_address = request.META.get("REMOTE_ADDR")
+    device = actions.start_totp_enrolment(
+        actor=request.user, user=request.user, ip_address=ip_address
     )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"].strip()):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        token = form.cleaned_data["token"]
+        if actions.confirm_totp_device(
+            actor=request.user, device=device, token=token, ip_address=ip_address
+        ):
             otp_login(request, device)
             messages.success(request, _("The second factor is set up."))
             return redirect(_safe_next(request))

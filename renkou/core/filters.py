@@ -34,3 +34,17 @@ class UnitFilters(FilterSchema):
         if not self.include_closed:
             queryset = queryset.filter(closed_on__isnull=True)
         return queryset
+
+
+def filters_from_query(filter_class: type[FilterSchema], data) -> tuple[FilterSchema, bool]:
+    """A page's filter set read from its query string (`request.GET`), with whether it was
+    valid: an invalid value (as the API would answer 422) reads as no filter at all, so the
+    page shows its unfiltered list rather than an error."""
+    from pydantic import ValidationError
+
+    fields = filter_class.model_fields
+    values = {name: data.get(name) for name in fields if data.get(name) not in (None, "")}
+    try:
+        return filter_class(**values), True
+    except ValidationError:
+        return filter_class(), False

@@ -25,9 +25,9 @@ from renkou.core.forms import (
     add_action_errors,
 )
 from renkou.core.models import Assignment, OrgUnit
-from renkou.lib import scoping
+from renkou.lib import paging, scoping
+from renkou.lib.http import require
 from renkou.lib.masking import mask_id_number
-from renkou.web.pagination import paginate
 
 
 @login_required
@@ -97,7 +97,7 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def unit_rename(request: HttpRequest, pk: int) -> HttpResponse:
     unit = queries.get_unit_for(request.user, pk)
-    _require(request, "core.change_orgunit")
+    require(request, "core.change_orgunit")
     form = RenameForm(request.POST or None, initial={"name": unit.name})
     return _unit_form_page(
         request,
@@ -117,7 +117,7 @@ def unit_rename(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def unit_close(request: HttpRequest, pk: int) -> HttpResponse:
     unit = queries.get_unit_for(request.user, pk)
-    _require(request, "core.change_orgunit")
+    require(request, "core.change_orgunit")
     form = CloseForm(request.POST or None)
     return _unit_form_page(
         request,
@@ -142,7 +142,7 @@ def _same_level(request, unit: OrgUnit, level: int):
 @login_required
 def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
     unit = queries.get_unit_for(request.user, pk)
-    _require(request, "core.restructure_orgunit")
+    require(request, "core.restructure_orgunit")
     targets = _same_level(request, unit, unit.level - 1)
     form = UnitChoiceForm(request.POST or None, targets=targets, target_label=_("New parent"))
     return _unit_form_page(
@@ -163,7 +163,7 @@ def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def unit_merge(request: HttpRequest, pk: int) -> HttpResponse:
     unit = queries.get_unit_for(request.user, pk)
-    _require(request, "core.restructure_orgunit")
+    require(request, "core.restructure_orgunit")
     targets = _same_level(request, unit, unit.level)
     form = UnitChoiceForm(request.POST or None, targets=targets, target_label=_("Merge into"))
     return _unit_form_page(
@@ -186,7 +186,7 @@ def unit_merge(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def unit_split(request: HttpRequest, pk: int) -> HttpResponse:
     unit = queries.get_unit_for(request.user, pk)
-    _require(request, "core.restructure_orgunit")
+    require(request, "core.restructure_orgunit")
     form = SplitForm(request.POST or None, unit=unit)
 
     def split(data):
@@ -206,13 +206,6 @@ def unit_split(request: HttpRequest, pk: int) -> HttpResponse:
         )[0]
 
     return _unit_form_page(request, unit, form, _("Split %(unit)s") % {"unit": unit.name}, split)
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    from django.core.exceptions import PermissionDenied
-
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
 
 
 @login_required
@@ -241,8 +234,8 @@ def unit_picker(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def staff_list(request: HttpRequest) -> HttpResponse:
-    _require(request, "core.view_user")
-    page = paginate(
+    require(request, "core.view_user")
+    page = paging.page_of(
         request, queries.staff_visible_to(request.user).prefetch_related("assignments__unit")
     )
     return render(request, "core/staff_list.html", {"page": page})
@@ -251,7 +244,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     staff = queries.get_staff_for(request.user, pk)
-    _require(request, "core.view_user")
+    require(request, "core.view_user")
     context = {
         "staff": staff,
         "masked_id": mask_id_number(staff.id_number),
@@ -271,7 +264,7 @@ def _assign_form(request: HttpRequest, data=None) -> AssignForm:
 @require_POST
 def staff_assign(request: HttpRequest, pk: int) -> HttpResponse:
     staff = queries.get_staff_for(request.user, pk)
-    _require(request, "core.manage_staff")
+    require(request, "core.manage_staff")
     form = _assign_form(request, request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -298,7 +291,7 @@ def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = scoping.get_in_scope(
         Assignment.objects.select_related("unit", "user"), request.user, pk=pk
     )
-    _require(request, "core.manage_staff")
+    require(request, "core.manage_staff")
     actions.end_assignment(actor=request.user, assignment=assignment)
     messages.success(request, _("Assignment ended."))
     return redirect("staff-detail", pk=assignment.user_id)
@@ -319,7 +312,7 @@ def staff_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def staff_create(request: HttpRequest) -> HttpResponse:
-    _require(request, "core.manage_staff")
+    require(request, "core.manage_staff")
     units = queries.units_visible_to(request.user).filter(closed_on__isnull=True)
     form = StaffCreateForm(request.POST or None, units=units.order_by("path"))
     if request.method == "POST" and form.is_valid():
@@ -366,7 +359,7 @@ def staff_disable(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def audit(request: HttpRequest) -> HttpResponse:
-    _require(request, "core.view_audit")
+    require(request, "core.view_audit")
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     unit = None
@@ -382,7 +375,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         "form": form,
         "filter_unit": unit,
         "history": queries.history_visible_to(request.user, **kwargs),
-        "reveals": paginate(request, queries.access_log_visible_to(request.user, **kwargs)),
+        "reveals": paging.page_of(request, queries.access_log_visible_to(request.user, **kwargs)),
         "staff_choices": queries.staff_visible_to(request.user),
     }
     return render(request, "core/audit.html", context)

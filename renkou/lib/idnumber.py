@@ -32,6 +32,8 @@ from renkou.lib.text import normalise_digits, remove_whitespace
 
 __all__ = [
     "IdNumber",
+    "CHECK_CHARACTERS",
+    "WEIGHTS",
     "InvalidIdNumber",
     "check_character",
     "is_valid",
@@ -40,8 +42,10 @@ __all__ = [
     "to_18",
 ]
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_CHARACTERS = "10X98765432"
+# The one copy of the check's weights and characters; vectorised checks (the bulk loader, the
+# simulator) read these rather than keep their own.
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARACTERS = "10X98765432"
 EARLIEST_BIRTH_DATE = datetime.date(1850, 1, 1)
 
 _ASCII_DIGITS = frozenset("0123456789")
@@ -88,8 +92,8 @@ def check_character(first17: str) -> str:
     """Return the ISO 7064 MOD 11-2 check character for 17 ASCII digits."""
     if len(first17) != 17 or not _is_ascii_digits(first17):
         raise ValueError(f"check_character needs exactly 17 ASCII digits, got {first17!r}")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK_CHARACTERS[total % 11]
+    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
+    return CHECK_CHARACTERS[total % 11]
 
 
 def to_18(number15: str) -> str:

@@ -342,32 +342,10 @@ def classify_birth(child: Person) -> BirthClassification | None:
     return BirthClassification.objects.filter(child=child).first()
 
 
-def affected_births(person: Person) -> set[int]:
-    """The births whose classification may use a fact of `person`: their children's (as a
-    parent), their siblings' and their own (as a child: order, deaths), and their siblings'
-    children (the siblings' only-child status depends on the person's birth)."""
-    pk = person.pk
-    parents = set(
-        ParentChild.objects.filter(child_id=pk, kind=BIOLOGICAL).values_list("parent_id", flat=True)
-    )
-    siblings = set(
-        ParentChild.objects.filter(parent_id__in=parents, kind=BIOLOGICAL).values_list(
-            "child_id", flat=True
-        )
-    )
-    spouses_of_children = siblings | {pk}
-    births = set(
-        ParentChild.objects.filter(parent_id__in=spouses_of_children, kind=BIOLOGICAL).values_list(
-            "child_id", flat=True
-        )
-    )
-    return births | siblings | {pk}
-
-
 def reclassify_family(person: Person) -> ClassifyReport:
     """Recompute the stored classifications that may use a fact of `person`. The registry's
     actions call this after every change of a fact the policy reads."""
-    return classify_births(affected_births(person))
+    return classify_births(queries.affected_births(person))
 
 
 def classify_all(

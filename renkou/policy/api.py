@@ -12,10 +12,9 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from renkou.core import actions as core_actions
-from renkou.core.api_common import READ_ERRORS, ErrorOut
 from renkou.core.filters import MAX_ID
+from renkou.lib.apischema import READ_ERRORS, ErrorOut
 from renkou.policy import queries
-from renkou.policy.rules import ConditionResult, Entitlement
 from renkou.registry import queries as registry_queries
 
 router = Router(tags=["policy"])
@@ -104,41 +103,6 @@ class EntitlementOut(Schema):
     summary_en: str
 
 
-def _condition(result: ConditionResult) -> dict[str, Any]:
-    return result.as_dict()
-
-
-def entitlement_dict(entitlement: Entitlement, province: str) -> dict[str, Any]:
-    regime = entitlement.regime
-    return {
-        "date": entitlement.on_date,
-        "province": province,
-        "regime": None
-        if regime is None
-        else {
-            "code": regime.code,
-            "name_zh": regime.name_zh,
-            "name_en": regime.name_en,
-            "scope": regime.scope,
-            "scope_code": regime.scope_code,
-            "effective_from": regime.effective_from,
-            "effective_to": regime.effective_to,
-            "base_children": regime.base_children,
-            "version": regime.version,
-        },
-        "entitled": entitlement.entitled,
-        "possible": entitlement.possible,
-        "unknown_could_raise": entitlement.unknown_could_raise,
-        "children_counted": entitlement.children_counted,
-        "requirements": [_condition(c) for c in entitlement.requirements],
-        "conditions": [_condition(c) for c in entitlement.conditions],
-        "met": entitlement.met,
-        "unknown": entitlement.unknown,
-        "summary_zh": entitlement.summary_zh,
-        "summary_en": entitlement.summary_en,
-    }
-
-
 @router.get("/policy/regimes", response={200: list[RegimeOut], **READS})
 def list_regimes(request: HttpRequest):
     """Every birth-policy regime of the database copy (national, provincial, district)."""
@@ -164,4 +128,4 @@ def evaluate_couple(request: HttpRequest, payload: EvaluateIn):
         return Status(422, {"detail": errors})
     province = queries.policy_province()
     entitlement = queries.evaluate_couple(husband, wife, payload.date, province=province)
-    return entitlement_dict(entitlement, province)
+    return entitlement.as_dict(province)

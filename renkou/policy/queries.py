@@ -447,3 +447,25 @@ def evaluate_couple(
     facts = couple_facts(husband, wife, on_date)
     area = load_regimes().for_area(province or policy_province(), district_of(wife))
     return rules.evaluate(facts, area, on_date)
+
+
+def affected_births(person: Person) -> set[int]:
+    """The births whose classification may use a fact of `person`: their children's (as a
+    parent), their siblings' and their own (as a child: order, deaths), and their siblings'
+    children (the siblings' only-child status depends on the person's birth)."""
+    pk = person.pk
+    parents = set(
+        ParentChild.objects.filter(child_id=pk, kind=BIOLOGICAL).values_list("parent_id", flat=True)
+    )
+    siblings = set(
+        ParentChild.objects.filter(parent_id__in=parents, kind=BIOLOGICAL).values_list(
+            "child_id", flat=True
+        )
+    )
+    spouses_of_children = siblings | {pk}
+    births = set(
+        ParentChild.objects.filter(parent_id__in=spouses_of_children, kind=BIOLOGICAL).values_list(
+            "child_id", flat=True
+        )
+    )
+    return births | siblings | {pk}

@@ -14,12 +14,11 @@ edited the database copy, which is kept unless `force` is given.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from renkou.lib import refdata
 from renkou.policy import rules
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "regimes"
@@ -272,9 +271,7 @@ def read_files(directory: Path = DATA_DIR) -> list[dict]:
     return regimes
 
 
-def digest(data) -> str:
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+digest = refdata.digest
 
 
 def spec(data: dict) -> rules.RegimeSpec:
@@ -312,57 +309,32 @@ def specs_from_files(directory: Path = DATA_DIR) -> list[rules.RegimeSpec]:
 # --- loading into the database ----------------------------------------------------------------
 
 
-@dataclass
-class LoadReport:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    kept_local: list[str] = field(default_factory=list)  # edited in the database; not replaced
-    only_in_database: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated)
-
-
 FILE_FIELDS = (
     "name_zh", "name_en", "scope", "scope_code", "effective_from", "effective_to",
     "base_children", "requires_marriage", "conditions", "source",
 )  # fmt: skip
 
 
-def load(model=None, *, directory: Path = DATA_DIR, force: bool = False) -> LoadReport:
-    """Create or update the database copy of every regime in the files (idempotent).
+def load(
+    model=None, *, directory: Path = DATA_DIR, force: bool = False
+) -> refdata.RefDataLoadReport:
+    """Create or update the database copy of every regime in the files (idempotent; see
+    `lib.refdata` for the order of the checks).
 
     `model` is the Regime model (a data migration passes its historical one).
     """
     if model is None:
         from renkou.policy.models import Regime as model  # noqa: N813
-    report = LoadReport()
-    regimes = read_files(directory)
-    existing = {row.code: row for row in model.objects.all()}
-    for regime in regimes:
-        row = existing.pop(regime["code"], None)
-        values = {name: regime[name] for name in FILE_FIELDS}
-        values |= {
-            "file_version": regime["version"],
-            "file_digest": regime["file_digest"],
-            "loaded_from": regime["loaded_from"],
-        }
-        if row is None:
-            model.objects.create(code=regime["code"], version=1, edited_locally=False, **values)
-            report.created.append(regime["code"])
-        elif row.edited_locally and not force:
-            report.kept_local.append(regime["code"])
-        elif row.file_digest == regime["file_digest"] and not row.edited_locally:
-            report.unchanged.append(regime["code"])
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
-            row.version += 1
-            row.edited_locally = False
-            row._change_reason = f"loaded from {regime['loaded_from']}"
-            row.save()
-            report.updated.append(regime["code"])
-    report.only_in_database = sorted(existing)
-    return report
+    items = [
+        refdata.RefDataItem(
+            code=regime["code"],
+            values={name: regime[name] for name in FILE_FIELDS}
+            | {"file_version": regime["version"]},
+            digest=regime["file_digest"],
+            source=regime["loaded_from"],
+        )
+        for regime in read_files(directory)
+    ]
+    return refdata.load_items(
+        model, items, force=force, create_defaults={"version": 1, "edited_locally": False}
+    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 Tri = bool | None  # True, False, or None = unknown
 
@@ -197,6 +198,39 @@ class Entitlement:
     @property
     def unknown(self) -> list[str]:
         return [c.code for c in (*self.requirements, *self.conditions) if c.met is None]
+
+    def as_dict(self, province: str) -> dict[str, Any]:
+        """The answer as plain data (dates as dates): the policy API's answer, and what a
+        birth application keeps of its evaluation (`births.actions.entitlement_record`)."""
+        regime = self.regime
+        return {
+            "date": self.on_date,
+            "province": province,
+            "regime": None
+            if regime is None
+            else {
+                "code": regime.code,
+                "name_zh": regime.name_zh,
+                "name_en": regime.name_en,
+                "scope": regime.scope,
+                "scope_code": regime.scope_code,
+                "effective_from": regime.effective_from,
+                "effective_to": regime.effective_to,
+                "base_children": regime.base_children,
+                "requires_marriage": regime.requires_marriage,
+                "version": regime.version,
+            },
+            "entitled": self.entitled,
+            "possible": self.possible,
+            "unknown_could_raise": self.unknown_could_raise,
+            "children_counted": self.children_counted,
+            "requirements": [c.as_dict() for c in self.requirements],
+            "conditions": [c.as_dict() for c in self.conditions],
+            "met": self.met,
+            "unknown": self.unknown,
+            "summary_zh": self.summary_zh,
+            "summary_en": self.summary_en,
+        }
 
 
 # --- three-valued logic ----------------------------------------------------------------------

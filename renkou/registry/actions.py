@@ -799,3 +799,32 @@ def join_household(
     person.relation_to_head = relation_to_head if household is not None else ""
     _save(person, actor, reason or _("household changed"))
     return person
+
+
+# --- one dispatch for the event forms and POST /events ------------------------------------------
+
+# kind → the action that records it; each takes `actor`, `date`, `reason` and its own fields.
+EVENT_ACTIONS = {
+    "birth": "record_birth",
+    "death": "record_death",
+    "move_in": "record_move_in",
+    "move_out": "record_move_out",
+    "marriage": "record_marriage",
+    "divorce": "record_divorce",
+    "hukou_type": "change_hukou_type",
+}
+
+
+def record_event(*, actor: User | None, kind: str, **fields) -> Event | Marriage:
+    """Record one event of `kind` (see EVENT_ACTIONS) with that action's fields, persons and
+    units already resolved in the caller's scope. A marriage may name the two spouses in any
+    order as `person` and `spouse`. Returns the action's answer: the event, or the marriage
+    for a marriage or a divorce."""
+    if kind not in EVENT_ACTIONS:
+        raise ValidationError({"kind": _("Unknown event type.")})
+    if kind == "marriage" and "spouse" in fields:
+        person, spouse = fields.pop("person"), fields.pop("spouse")
+        fields["husband"], fields["wife"] = (
+            (person, spouse) if person.sex == "M" else (spouse, person)
+        )
+    return globals()[EVENT_ACTIONS[kind]](actor=actor, **fields)

@@ -10,16 +10,16 @@ written to the access log. Phones are always masked here.
 import datetime
 from typing import Annotated, Any, Literal
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from renkou.core import actions as core_actions
 from renkou.core import queries as core_queries
-from renkou.core.api_common import MAX_PAGE, READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.core.filters import MAX_ID, NO_NUL
+from renkou.lib import paging as paging_lib
 from renkou.lib import scoping
+from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.lib.codes import ETHNIC_GROUPS, FAMILY_RELATIONS
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import actions, queries
@@ -62,18 +62,7 @@ def _text(max_length: int, default: Any = "", **extra: Any) -> Any:
     return Field(default, max_length=max_length, pattern=NO_NUL, **extra)
 
 
-# --- paging -----------------------------------------------------------------------------------
-
-
-class PageIn(Schema):
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    page_size: int = Field(20, ge=1, le=PAGE_SIZE_MAX)
-
-
-def _page(queryset: QuerySet, paging: PageIn) -> tuple[list, dict]:
-    """One page and whether another follows (no COUNT over a district's persons)."""
-    rows, has_next = queries.first_page(queryset, paging.page, paging.page_size)
-    return rows, {"page": paging.page, "page_size": paging.page_size, "has_next": has_next}
+PageIn = paging_lib.page_input(20, PAGE_SIZE_MAX)
 
 
 # --- persons: output ----------------------------------------------------------------------------
@@ -169,16 +158,14 @@ def _shown_ids(request: HttpRequest, persons: list[Person], reveal: bool) -> dic
     allowed = reveal and request.user.has_perm(REVEAL)
     shown = {}
     for person in persons:
-        if allowed and person.id_number:
-            core_actions.log_access(
+        if allowed:
+            shown[person.pk] = core_actions.reveal_id_number(
                 actor=request.user,
-                record=person,
+                obj=person,
                 field="id_number",
-                unit=person.unit,
                 reason="API reveal=1",
                 ip_address=request.META.get("REMOTE_ADDR"),
             )
-            shown[person.pk] = person.id_number
         else:
             shown[person.pk] = mask_id_number(person.id_number)
     return shown
@@ -299,10 +286,9 @@ def list_persons(
 ):
     """Persons in the caller's units, filtered; paged by `page` and `has_next`."""
     core_actions.require_perm(request.user, VIEW_PERSON)
-    persons = filters.filter(queries.persons_visible_to(request.user))
-    persons = persons.select_related("unit").order_by(*filters.ordering())
-    rows, page = _page(persons, paging)
-    return {"items": _rows(request, rows, reveal), **page}
+    persons = queries.find_persons(request.user, filters)
+    page = paging_lib.api_page(persons, paging)
+    return page.as_api(_rows(request, page.rows, reveal))
 
 
 @router.get("/persons/{person_id}", response={200: PersonDetail, **READS})
@@ -403,8 +389,8 @@ def _household_row(household: Household) -> dict[str, Any]:
 def list_households(request: HttpRequest, filters: Query[HouseholdFilters], paging: Query[PageIn]):
     core_actions.require_perm(request.user, VIEW_HOUSEHOLD)
     households = filters.filter(queries.households_visible_to(request.user))
-    rows, page = _page(households.select_related("unit").order_by("number", "pk"), paging)
-    return {"items": [_household_row(household) for household in rows], **page}
+    page = paging_lib.api_page(households.select_related("unit").order_by("number", "pk"), paging)
+    return page.as_api([_household_row(household) for household in page.rows])
 
 
 @router.get("/households/{household_id}", response={200: HouseholdDetail, **READS})
@@ -584,8 +570,7 @@ def list_events(
             .select_related("person")
             .order_by("-date", "-pk")
         )
-    rows, page = _page(events, paging)
-    return {"items": rows, **page}
+    return paging_lib.api_page(events, paging).as_api()
 
 
 @router.post("/events", response={201: RecordedOut, **WRITES})
@@ -599,55 +584,26 @@ def record_event(request: HttpRequest, payload: Body[EventIn]):
     def unit(pk: int | None):
         return core_queries.get_unit_for(user, pk) if pk else None
 
-    common = {"actor": user, "date": payload.date, "reason": payload.reason}
-    if isinstance(payload, BirthIn):
-        event = actions.record_birth(
-            mother=person(payload.mother_id),
-            father=person(payload.father_id) if payload.father_id else None,
-            sex=payload.sex,
-            name=payload.name,
-            place=payload.place,
-            plurality=payload.plurality,
-            id_number=payload.id_number,
-            residence_unit=unit(payload.residence_unit_id),
-            **common,
-        )
-        return Status(201, {"events": [event], "child_id": event.person_id})
-    if isinstance(payload, MarriageIn):
-        husband, wife = person(payload.husband_id), person(payload.wife_id)
-        marriage = actions.record_marriage(husband=husband, wife=wife, **common)
-        events = _marriage_events(marriage, EventKind.MARRIAGE)
-        return Status(201, {"events": events, "marriage_id": marriage.pk})
+    fields = payload.dict(exclude={"kind"})
+    for name in ("mother", "father", "husband", "wife", "person"):
+        pk = fields.pop(f"{name}_id", None)
+        if pk is not None:
+            fields[name] = person(pk)
+    if "residence_unit_id" in fields:
+        fields["residence_unit"] = unit(fields.pop("residence_unit_id"))
     if isinstance(payload, DivorceIn):
-        marriage = scoping.get_in_scope(
-            Marriage.objects.select_related("husband", "wife", "unit"), user, pk=payload.marriage_id
+        fields["marriage"] = scoping.get_in_scope(
+            Marriage.objects.select_related("husband", "wife", "unit"),
+            user,
+            pk=fields.pop("marriage_id"),
         )
-        marriage = actions.record_divorce(marriage=marriage, **common)
-        events = _marriage_events(marriage, EventKind.DIVORCE)
-        return Status(201, {"events": events, "marriage_id": marriage.pk})
-    subject = person(payload.person_id)
-    if isinstance(payload, DeathIn):
-        event = actions.record_death(
-            person=subject, cause_category=payload.cause_category, **common
-        )
-    elif isinstance(payload, MoveInIn):
-        event = actions.record_move_in(
-            person=subject,
-            residence_unit=unit(payload.residence_unit_id),
-            division_from=payload.division_from,
-            moves_hukou=payload.moves_hukou,
-            **common,
-        )
-    elif isinstance(payload, MoveOutIn):
-        event = actions.record_move_out(
-            person=subject,
-            division_to=payload.division_to,
-            moves_hukou=payload.moves_hukou,
-            **common,
-        )
-    else:
-        event = actions.change_hukou_type(person=subject, hukou_type=payload.hukou_type, **common)
-    return Status(201, {"events": [event]})
+    recorded = actions.record_event(actor=user, kind=payload.kind, **fields)
+    if isinstance(payload, BirthIn):
+        return Status(201, {"events": [recorded], "child_id": recorded.person_id})
+    if isinstance(payload, (MarriageIn, DivorceIn)):
+        kind = EventKind.MARRIAGE if isinstance(payload, MarriageIn) else EventKind.DIVORCE
+        return Status(201, {"events": _marriage_events(recorded, kind), "marriage_id": recorded.pk})
+    return Status(201, {"events": [recorded]})
 
 
 @router.post("/events/{event_id}/correct", response={201: EventOut, **WRITES})

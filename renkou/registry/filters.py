@@ -54,6 +54,13 @@ class PersonFilters(FilterSchema):
     born_to: int | None = Field(
         None, ge=YEAR_MIN, le=YEAR_MAX, description="Born in this year or earlier."
     )
+    listing: Literal["residents", "inflow", "outflow", "deceased", "moved_away"] | None = Field(
+        None,
+        description=(
+            "A unit list: residents (living here), inflow, outflow (living persons), "
+            "deceased, moved_away."
+        ),
+    )
     q: str | None = Field(
         None,
         max_length=Q_MAX,
@@ -68,8 +75,13 @@ class PersonFilters(FilterSchema):
     _blank = field_validator("*", mode="before")(_blank_to_none)
 
     def filter(self, queryset: QuerySet[Person]) -> QuerySet[Person]:
+        """The persons of `queryset` (scoped) these filters select, in a stable order for
+        paging: as the search orders its results when there is a query (pinyin or name, so
+        the prefix index serves it), else by unit and pinyin."""
         if self.unit:
             queryset = _unit_subtree(queryset, self.unit)
+        if self.listing:
+            queryset = queryset.filter(queries.LISTS[self.listing])
         if self.status:
             queryset = queryset.filter(status=self.status)
         if self.floating:
@@ -81,17 +93,8 @@ class PersonFilters(FilterSchema):
         if self.born_to:
             queryset = queryset.filter(birth_date__lte=datetime.date(self.born_to, 12, 31))
         if self.q:
-            condition = queries.search_q(queries.parse_query(self.q))
-            if condition is not None:
-                queryset = queryset.filter(condition)
-        return queryset
-
-    def ordering(self) -> tuple[str, ...]:
-        """A stable order for paging: as the search orders its results when there is a
-        query (pinyin or name, so the prefix index serves it), else by unit and pinyin."""
-        if self.q:
-            return queries.search_order(queries.parse_query(self.q))
-        return ("unit__path", "name_pinyin", "pk")
+            return queries.search(queryset, self.q)
+        return queryset.order_by("unit__path", "name_pinyin", "pk")
 
 
 class HouseholdFilters(FilterSchema):

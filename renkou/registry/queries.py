@@ -131,35 +131,36 @@ def search_order(terms: SearchTerms) -> tuple[str, ...]:
     return ("name", "pk")
 
 
-def search_terms(user: User, text: str) -> SearchTerms:
-    """The query's reading; typed syllables that find nobody are tried as initials ("ah")."""
+def search_terms(persons: QuerySet[Person], text: str) -> SearchTerms:
+    """The query's reading within `persons` (already scoped, and filtered by whatever else
+    was asked); typed syllables that find nobody there are tried as initials ("ah")."""
     terms = parse_query(text)
     if terms.pinyin and len(terms.pinyin) <= 6:
         condition = search_q(terms)
-        if condition is not None and not persons_visible_to(user).filter(condition).exists():
+        if condition is not None and not persons.filter(condition).exists():
             terms = replace(terms, pinyin="", initials=terms.pinyin)
     return terms
 
 
-def search_persons(user: User, text: str) -> QuerySet[Person]:
-    """Scoped search, ordered for paging; an empty query finds nothing."""
-    terms = search_terms(user, text)
+def search(persons: QuerySet[Person], text: str) -> QuerySet[Person]:
+    """The one person search (the search page, GET /persons?q=, the bench): `persons` narrowed
+    to the query, ordered by the column it matched; a query that means nothing finds nothing."""
+    terms = search_terms(persons, text)
     condition = search_q(terms)
     if condition is None:
-        return Person.objects.none()
-    return (
-        persons_visible_to(user)
-        .filter(condition)
-        .select_related("unit")
-        .order_by(*search_order(terms))
-    )
+        return persons.none()
+    return persons.filter(condition).order_by(*search_order(terms))
 
 
-def first_page(queryset: QuerySet, page: int, size: int = 20) -> tuple[list, bool]:
-    """One page and whether another follows — without COUNT(*) over a million rows."""
-    start = max(page - 1, 0) * size
-    rows = list(queryset[start : start + size + 1])
-    return rows[:size], len(rows) > size
+def search_persons(user: User, text: str) -> QuerySet[Person]:
+    """Scoped search, ordered for paging; an empty query finds nothing."""
+    return search(persons_visible_to(user), text).select_related("unit")
+
+
+def find_persons(user: User, filters) -> QuerySet[Person]:
+    """The person list of the pages (search, unit lists) and of GET /persons alike: the
+    user's persons through one `registry.filters.PersonFilters`, ordered for paging."""
+    return filters.filter(persons_visible_to(user)).select_related("unit")
 
 
 # --- lists by unit -----------------------------------------------------------------------------
@@ -171,19 +172,6 @@ LISTS = {
     "deceased": Q(status="deceased"),
     "moved_away": Q(status="moved_away"),
 }
-
-
-def unit_list(user: User, unit, kind: str) -> QuerySet[Person]:
-    """Persons of `unit`'s subtree (as far as the user's scope reaches) in one of LISTS."""
-    from renkou.core.queries import subtree
-
-    return (
-        persons_visible_to(user)
-        .filter(unit__in=subtree(unit).values("pk"))
-        .filter(LISTS[kind])
-        .select_related("unit", "residence_unit", "household")
-        .order_by("unit__path", "name_pinyin", "pk")
-    )
 
 
 # --- family -------------------------------------------------------------------------------------
@@ -209,6 +197,24 @@ def family_of(person: Person) -> Family:
         .order_by("start_date")
     )
     return Family(parents, children, marriages)
+
+
+def marriages_visible_to(user: User) -> QuerySet[Marriage]:
+    return scoping.scope(Marriage.objects.all(), user)
+
+
+def current_marriage_for(user: User, person: Person) -> Marriage | None:
+    """The person's marriage in force (the latest), if the user's units hold it."""
+    marriages = marriages_visible_to(user).filter(end_date__isnull=True)
+    marriages = marriages.filter(Q(husband=person) | Q(wife=person))
+    return marriages.select_related("husband", "wife").order_by("-start_date", "-pk").first()
+
+
+def biological_children_count(user: User, parent: Person) -> int:
+    """The parent's biological children (a person of the user's units: 404 otherwise);
+    children living elsewhere count too, as the birth order does."""
+    parent = get_person_for(user, parent.pk)
+    return ParentChild.objects.filter(parent=parent, kind=ParentChild.Kind.BIOLOGICAL).count()
 
 
 def timeline(person: Person) -> QuerySet[Event]:

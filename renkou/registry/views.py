@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,38 +12,37 @@ from django.views.decorators.http import require_POST
 
 from renkou.core import actions as core_actions
 from renkou.core import queries as core_queries
+from renkou.core.filters import filters_from_query
 from renkou.core.forms import add_action_errors
+from renkou.lib import paging
+from renkou.lib.http import require
 from renkou.lib.masking import mask_id_number
 from renkou.registry import actions, forms, queries
 from renkou.registry.exports import persons_xlsx
+from renkou.registry.filters import PersonFilters
 from renkou.registry.models import Person
-
-
-def _page_number(request: HttpRequest) -> int:
-    text = request.GET.get("page", "")
-    return max(int(text), 1) if text.isdigit() and len(text) < 7 else 1
-
-
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
 
 
 @login_required
 def person_search(request: HttpRequest) -> HttpResponse:
-    _require(request, "registry.view_person")
+    """The search box: the same filters and query as GET /api/v1/persons."""
+    require(request, "registry.view_person")
     form = forms.SearchForm(request.GET or None)
-    text = request.GET.get("q", "").strip()
-    page = _page_number(request)
-    rows, has_next = queries.first_page(queries.search_persons(request.user, text), page)
-    context = {"form": form, "q": text, "rows": rows, "page": page, "has_next": has_next}
+    filters, _valid = filters_from_query(PersonFilters, request.GET)
+    text = (filters.q or "").strip()
+    found = queries.find_persons(request.user, filters) if text else Person.objects.none()
+    page = paging.paginate(found, paging.page_number(request.GET.get("page")), 20)
+    context = {
+        "form": form, "q": text, "rows": page.rows, "page": page.number,
+        "has_next": page.has_next,
+    }  # fmt: skip
     template = "registry/partials/search_results.html" if request.htmx else "registry/search.html"
     return render(request, template, context)
 
 
 @login_required
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "registry.view_person")
+    require(request, "registry.view_person")
     person = queries.get_person_for(request.user, pk)
     context = {
         "person": person,
@@ -60,21 +59,19 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     person = queries.get_person_for(request.user, pk)
-    _require(request, "core.reveal_id_number")
-    core_actions.log_access(
+    number = core_actions.reveal_id_number(
         actor=request.user,
-        record=person,
+        obj=person,
         field="id_number",
-        unit=person.unit,
         reason=request.POST.get("reason", ""),
         ip_address=request.META.get("REMOTE_ADDR"),
     )
-    return render(request, "core/partials/revealed.html", {"value": person.id_number})
+    return render(request, "core/partials/revealed.html", {"value": number})
 
 
 @login_required
 def person_create(request: HttpRequest) -> HttpResponse:
-    _require(request, "registry.change_person")
+    require(request, "registry.change_person")
     units = core_queries.units_visible_to(request.user).filter(level=4, closed_on__isnull=True)
     form = forms.PersonForm(request.POST or None, units=units.order_by("path"))
     if request.method == "POST" and form.is_valid():
@@ -113,22 +110,9 @@ def _form_for(request: HttpRequest, kind: str, person: Person, data=None):
 
 
 def _record(request: HttpRequest, kind: str, person: Person, data: dict):
-    actor, reason = request.user, data.pop("reason", "")
-    if kind == "birth":
-        return actions.record_birth(actor=actor, mother=person, reason=reason, **data).person
-    if kind == "death":
-        actions.record_death(actor=actor, person=person, reason=reason, **data)
-    elif kind == "move_out":
-        actions.record_move_out(actor=actor, person=person, reason=reason, **data)
-    elif kind == "move_in":
-        actions.record_move_in(actor=actor, person=person, reason=reason, **data)
-    elif kind == "marriage":
-        spouse = data.pop("spouse")
-        husband, wife = (person, spouse) if person.sex == "M" else (spouse, person)
-        actions.record_marriage(actor=actor, husband=husband, wife=wife, reason=reason, **data)
-    elif kind == "hukou_type":
-        actions.change_hukou_type(actor=actor, person=person, reason=reason, **data)
-    return person
+    subject = {"birth": "mother"}.get(kind, "person")
+    recorded = actions.record_event(actor=request.user, kind=kind, **{subject: person}, **data)
+    return recorded.person if kind == "birth" else person
 
 
 @login_required
@@ -136,7 +120,7 @@ def event_record(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     person = queries.get_person_for(request.user, pk)
     if kind not in EVENT_FORMS:
         raise Http404
-    _require(request, "registry.change_person")
+    require(request, "registry.change_person")
     if kind == "birth" and person.sex != "F":
         raise Http404
     form = _form_for(request, kind, person, request.POST or None)
@@ -155,7 +139,7 @@ def event_record(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 @login_required
 def event_correct(request: HttpRequest, pk: int) -> HttpResponse:
     event = queries.get_event_for(request.user, pk)
-    _require(request, "registry.change_person")
+    require(request, "registry.change_person")
     form = forms.CorrectionForm(request.POST or None, initial={"date": event.date})
     if request.method == "POST" and form.is_valid():
         try:
@@ -179,7 +163,7 @@ def event_correct(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def event_void(request: HttpRequest, pk: int) -> HttpResponse:
     event = queries.get_event_for(request.user, pk)
-    _require(request, "registry.change_person")
+    require(request, "registry.change_person")
     form = forms.VoidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -197,7 +181,7 @@ def event_void(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "registry.view_household")
+    require(request, "registry.view_household")
     household = queries.get_household_for(request.user, pk)
     members = queries.persons_visible_to(request.user).filter(household=household)
     return render(
@@ -218,14 +202,14 @@ LIST_TITLES = {
 
 @login_required
 def unit_persons(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    _require(request, "registry.view_person")
+    require(request, "registry.view_person")
     unit = core_queries.get_unit_for(request.user, pk)
     if kind not in LIST_TITLES:
         raise Http404
-    persons = queries.unit_list(request.user, unit, kind)
     sex = request.GET.get("sex", "")
-    if sex in {"M", "F"}:
-        persons = persons.filter(sex=sex)
+    filters = PersonFilters(unit=unit.pk, listing=kind, sex=sex if sex in {"M", "F"} else None)
+    persons = queries.find_persons(request.user, filters)
+    persons = persons.select_related("unit", "residence_unit", "household")
     title = f"{unit.name} · {LIST_TITLES[kind]}"
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(
@@ -234,9 +218,8 @@ def unit_persons(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         )
         response["Content-Disposition"] = f'attachment; filename="persons-{unit.code}-{kind}.xlsx"'
         return response
-    page = _page_number(request)
-    rows, has_next = queries.first_page(persons, page, 50)
+    page = paging.page_of(request, persons, 50, count=False)
     return render(request, "registry/unit_persons.html", {
-        "unit": unit, "kind": kind, "title": title, "rows": rows, "page": page,
-        "has_next": has_next, "lists": LIST_TITLES, "sex": sex,
+        "unit": unit, "kind": kind, "title": title, "rows": page.rows, "page": page.number,
+        "has_next": page.has_next, "lists": LIST_TITLES, "sex": sex,
     })  # fmt: skip

@@ -13,8 +13,8 @@ import pyarrow.compute as pc
 
 from renkou.lib import idnumber
 
-_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
-_CHECK = np.array(list("10X98765432"))
+_WEIGHTS = np.array(idnumber.WEIGHTS, dtype=np.int64)
+_CHECK = np.array(list(idnumber.CHECK_CHARACTERS))
 # Sequence codes 002–999: pair number k gives 2k (women) or 2k+1 (men).
 REGISTRY_PAIRS = (1, 500)
 

@@ -210,18 +210,18 @@ def test_the_bulk_prefilter_never_drops_a_candidate(cast, village):
     Person.objects.filter(pk__in=[p.pk for p in village.u]).update(hukou_type_since=D(2025, 6, 1))
     from renkou.benefits import queries, rules
 
-    snap = queries.Snapshot.load(cast.unit("district"))
+    reg = queries.RegistryFacts.load(cast.unit("district"))
     for programme in Programme.objects.all():
         spec = programmes.spec_of(programme)
         for year in (2015, 2025):
             ctx = rules.Context(year, spec.reference_date(year), "51")
-            mask = queries.prefilter(snap, spec, ctx)
-            for pk in snap.ids.tolist():
-                result = rules.evaluate(spec, snap.facts_for(pk, ctx.reference_date), ctx)
+            mask = queries.prefilter(reg, spec, ctx)
+            for pk in reg.ids.tolist():
+                result = rules.evaluate(spec, reg.facts_for(pk, ctx.reference_date), ctx)
                 if result.eligible is not False:
-                    assert mask[snap.pos[pk]], (programme.code, year, pk)
-            kept = {pk for pk in snap.ids[mask].tolist()}
-            bulk = queries.evaluate_bulk(snap, spec, ctx)
+                    assert mask[reg.pos[pk]], (programme.code, year, pk)
+            kept = {pk for pk in reg.ids[mask].tolist()}
+            bulk = queries.evaluate_bulk(reg, spec, ctx)
             assert set(bulk.results) == kept
             if programme.code == "jiangfu" and year == 2015:
                 assert bulk.results[village.u[0].pk][0].eligible is None

@@ -172,18 +172,22 @@ def test_search_is_scoped(cast, families, client):
 
 
 def test_first_page_knows_whether_another_follows(cast, families):
+    from renkou.lib.paging import paginate
+
     found = queries.search_persons(cast.district_admin, "王")  # four persons
-    rows, has_next = queries.first_page(found, 1, size=3)
-    assert len(rows) == 3 and has_next
-    rest, has_next = queries.first_page(found, 2, size=3)
-    assert len(rest) == 1 and not has_next
-    assert {p.pk for p in rows} | {p.pk for p in rest} == {p.pk for p in found}
-    assert not {p.pk for p in rows} & {p.pk for p in rest}
-    exact, has_next = queries.first_page(found, 1, size=4)
-    assert len(exact) == 4 and not has_next
-    beyond, has_next = queries.first_page(found, 3, size=3)
-    assert beyond == [] and not has_next
-    assert queries.first_page(found, 0, size=3)[0] == rows  # page 0 reads as page 1
+    first = paginate(found, 1, 3)
+    assert len(first.rows) == 3 and first.has_next and first.count is None
+    rest = paginate(found, 2, 3)
+    assert len(rest.rows) == 1 and not rest.has_next
+    assert {p.pk for p in first} | {p.pk for p in rest} == {p.pk for p in found}
+    assert not {p.pk for p in first} & {p.pk for p in rest}
+    exact = paginate(found, 1, 4)
+    assert len(exact.rows) == 4 and not exact.has_next
+    beyond = paginate(found, 3, 3)
+    assert beyond.rows == [] and not beyond.has_next
+    assert paginate(found, 0, 3).rows == first.rows  # page 0 reads as page 1
+    counted = paginate(found, 9, 3, count=True)  # past the end: the last page, counted
+    assert counted.number == 2 and counted.num_pages == 2 and counted.count == 4
 
 
 def test_api_search_pages(cast, families, client):

@@ -10,7 +10,6 @@ from django.core.management.base import CommandError
 
 from renkou.core.commands import RenkouCommand
 from renkou.policy import actions, queries, regimes
-from renkou.policy.api import entitlement_dict
 from renkou.registry.models import Person
 
 
@@ -109,7 +108,7 @@ class Command(RenkouCommand):
             persons[husband], persons[wife], day, province=province
         )
         if as_json:
-            self.stdout.write(_dumps(entitlement_dict(entitlement, province)))
+            self.stdout.write(_dumps(entitlement.as_dict(province)))
             return
         self.say(entitlement.summary_zh, entitlement.summary_en)
         for condition in (*entitlement.requirements, *entitlement.conditions):

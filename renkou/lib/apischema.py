@@ -1,14 +1,11 @@
-"""What every app's api.py shares: the error schema and the error answers each kind of
-endpoint can give (django-ninja). An app's api.py imports this, never another app's api."""
+"""The error answers every app's API declares (django-ninja schemas; `lib` imports no app),
+so that an app's `api` never imports another app's `api`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ninja import Schema
-
-# (page - 1) * page_size must fit an SQL OFFSET.
-MAX_PAGE = 10**9
 
 
 class ErrorOut(Schema):
