@@ -27,10 +27,6 @@ from renkou.lib.uploads import saved_upload
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _require(request: HttpRequest, perm: str) -> None:
-    require(request, f"benefits.{perm}")
-
-
 def _messages(request: HttpRequest, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
@@ -47,7 +43,7 @@ def _download(content: bytes, name: str, kind: str) -> HttpResponse:
 
 @login_required
 def programme_list(request: HttpRequest) -> HttpResponse:
-    _require(request, "view_programme")
+    require(request, "benefits.view_programme")
     rows = queries.programmes_visible_to(request.user)
     return render(request, "benefits/programme_list.html", {"programmes": rows})
 
@@ -55,7 +51,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     programme = queries.get_programme_for(request.user, pk)
-    _require(request, "view_programme")
+    require(request, "benefits.view_programme")
     spec = programmes.spec_of(programme)
     blocks = [(rules.label(block), block) for block in spec.rule]
     context = {
@@ -70,7 +66,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def programme_new(request: HttpRequest) -> HttpResponse:
-    _require(request, "add_programme")
+    require(request, "benefits.add_programme")
     districts = queries.district_units(request.user)
     form = forms.ProgrammeForm(request.POST or None, districts=districts)
     if request.method == "POST" and form.is_valid():
@@ -88,7 +84,7 @@ def programme_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
     programme = queries.get_programme_for(request.user, pk)
-    _require(request, "add_cycle")
+    require(request, "benefits.add_cycle")
     district = scoping.get_in_scope(
         queries.district_units(request.user), request.user, pk=request.POST.get("district") or 0
     )
@@ -112,7 +108,7 @@ def cycle_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = queries.get_cycle_for(request.user, pk)
-    _require(request, "view_cycle")
+    require(request, "benefits.view_cycle")
     filters, _valid = filters_from_query(CandidateFilters, request.GET)
     page = paging.page_of(request, queries.filtered_candidates(request.user, cycle, filters), 50)
     context = {
@@ -151,7 +147,7 @@ def _roster_units(request: HttpRequest, cycle):
 @require_POST
 def cycle_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = queries.get_cycle_for(request.user, pk)
-    _require(request, "confirm_candidate")
+    require(request, "benefits.confirm_candidate")
     ids = [int(v) for v in request.POST.getlist("candidate") if v.isdigit()]
     if request.POST.get("all") == "1":
         ids = list(
@@ -176,7 +172,7 @@ def cycle_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def cycle_post(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = queries.get_cycle_for(request.user, pk)
-    _require(request, "change_cycle")
+    require(request, "benefits.change_cycle")
     form = forms.PostingForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter the posting dates."))
@@ -194,7 +190,7 @@ def cycle_post(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def cycle_approve(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = queries.get_cycle_for(request.user, pk)
-    _require(request, "approve_cycle")
+    require(request, "benefits.approve_cycle")
     try:
         actions.approve_cycle(actor=request.user, cycle=cycle)
     except ValidationError as error:
@@ -208,7 +204,7 @@ def cycle_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def cycle_sample(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = queries.get_cycle_for(request.user, pk)
-    _require(request, "change_cycle")
+    require(request, "benefits.change_cycle")
     size = request.POST.get("size", "")
     try:
         count = actions.draw_sample(
@@ -230,7 +226,7 @@ def cycle_url(cycle) -> str:
 @login_required
 def cycle_posting_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = queries.get_cycle_for(request.user, pk)
-    _require(request, "view_candidate")
+    require(request, "benefits.view_candidate")
     rows = (
         queries.candidates_visible_to(request.user)
         .filter(cycle=cycle)
@@ -245,7 +241,7 @@ def cycle_posting_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = queries.get_candidate_for(request.user, pk)
-    _require(request, "view_candidate")
+    require(request, "benefits.view_candidate")
     context = {
         "candidate": candidate,
         "objections": candidate.objections.order_by("pk"),
@@ -258,7 +254,7 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def objection_add(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = queries.get_candidate_for(request.user, pk)
-    _require(request, "add_objection")
+    require(request, "benefits.add_objection")
     form = forms.ObjectionForm(request.POST)
     if form.is_valid():
         try:
@@ -276,7 +272,7 @@ def objection_settle(request: HttpRequest, pk: int) -> HttpResponse:
     objection = scoping.get_in_scope(
         queries.objections_visible_to(request.user), request.user, pk=pk
     )
-    _require(request, "change_objection")
+    require(request, "benefits.change_objection")
     try:
         actions.settle_objection(
             actor=request.user, objection=objection,
@@ -292,7 +288,7 @@ def objection_settle(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def candidate_check(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = queries.get_candidate_for(request.user, pk)
-    _require(request, "change_cycle")
+    require(request, "benefits.change_cycle")
     try:
         actions.record_check(
             actor=request.user, candidate=candidate, result=request.POST.get("result", ""),
@@ -310,7 +306,7 @@ def candidate_check(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def roster_build(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = queries.get_cycle_for(request.user, pk)
-    _require(request, "add_roster")
+    require(request, "benefits.add_roster")
     from renkou.core.queries import units_visible_to
 
     unit = scoping.get_in_scope(
@@ -327,7 +323,7 @@ def roster_build(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     roster = queries.get_roster_for(request.user, pk)
-    _require(request, "view_roster")
+    require(request, "benefits.view_roster")
     lines = queries.roster_lines(request.user, roster)
     page = paging.page_of(request, lines, 100)
     rows = [(line, mask_bank_account(line.account_no)) for line in page]
@@ -366,7 +362,7 @@ def _lines_for_export(request: HttpRequest, roster):
 @login_required
 def roster_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     roster = queries.get_roster_for(request.user, pk)
-    _require(request, "view_rosterline")
+    require(request, "benefits.view_rosterline")
     content = exports.roster_xlsx(roster, _lines_for_export(request, roster))
     name = f"roster-{roster.cycle.programme.code}-{roster.cycle.year}-{roster.unit.code}.xlsx"
     return _download(content, name, XLSX)
@@ -375,7 +371,7 @@ def roster_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     roster = queries.get_roster_for(request.user, pk)
-    _require(request, "view_rosterline")
+    require(request, "benefits.view_rosterline")
     if not scoping.path_in_scope(request.user, roster.unit.path):
         raise PermissionDenied  # the PDF is the whole roster: only for its unit's staff
     name = f"roster-{roster.cycle.programme.code}-{roster.cycle.year}-{roster.unit.code}.pdf"
@@ -386,7 +382,7 @@ def roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def roster_bank(request: HttpRequest, pk: int) -> HttpResponse:
     roster = queries.get_roster_for(request.user, pk)
-    _require(request, "change_roster")
+    require(request, "benefits.change_roster")
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, _("Choose the bank's result file."))
@@ -411,7 +407,7 @@ def roster_bank(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    _require(request, "view_case")
+    require(request, "benefits.view_case")
     filters, _valid = filters_from_query(CaseFilters, request.GET)
     page = paging.page_of(request, queries.filtered_cases(request.user, filters), 50)
     context = {
@@ -425,7 +421,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def case_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     case = queries.get_case_for(request.user, pk)
-    _require(request, "change_case")
+    require(request, "benefits.change_case")
     try:
         actions.resolve_case(
             actor=request.user, case=case, resolution=request.POST.get("resolution", "")[:500]
