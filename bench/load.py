@@ -134,7 +134,7 @@ def main() -> None:
 
 
 def _load(directory: Path, args: argparse.Namespace):
-    from renkou.registry.loader import load_directory
+    from renkou.registry.loading.loader import load_directory
     from renkou.registry.loading.writer import BATCH_SIZE
 
     rebuild = {"auto": None, "yes": True, "no": False}[args.rebuild_indexes]

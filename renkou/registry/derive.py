@@ -21,7 +21,7 @@ def derive_person(person: Person) -> list[str]:
     dropped = list(
         person.events.exclude(state=EventState.ACTIVE).filter(kind__in=_MOVES).order_by("date")
     )
-    before = _snapshot(person)
+    before = _derived_state(person)
     _derive_birth(person, events)
     _derive_places(person, events, dropped)
     _derive_hukou_type(person, events)
@@ -30,7 +30,8 @@ def derive_person(person: Person) -> list[str]:
     return changed
 
 
-def _snapshot(person: Person) -> dict:
+def _derived_state(person: Person) -> dict:
+    """The derived fields of `person` and their values now (to tell which changed)."""
     return {field: getattr(person, field) for field in DERIVED_FIELDS}
 
 

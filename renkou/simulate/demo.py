@@ -15,7 +15,7 @@ def load_simulated_demo(
     *, persons: int = 20_000, seed: int = 2026
 ) -> tuple[list[DemoLogin], object]:
     """Simulate, load, and create the demo accounts; returns the logins and the load report."""
-    from renkou.registry.loader import load_directory
+    from renkou.registry.loading.loader import load_directory
     from renkou.simulate import simulate_district
 
     out = Path(settings.DATA_DIR) / "demo-district"

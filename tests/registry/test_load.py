@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from renkou.registry.loader import LoadError, load_directory
+from renkou.registry.loading.loader import LoadError, load_directory
 from renkou.registry.models import Event, Household, Marriage, ParentChild, Person
 from tests.conftest import make_id
 
@@ -788,7 +788,7 @@ def test_bulk_mode_leaves_out_rows_that_would_break_a_unique_index(cast):
 
 
 def test_sqlite_binds_no_none_but_keeps_nulls_apart_from_empty_strings():
-    from renkou.registry.loading.writer import _sqlite_without_nulls
+    from renkou.registry.loading.sql import sqlite_without_nulls as _sqlite_without_nulls
 
     columns, marks = _sqlite_without_nulls(
         [["a", None, ""], [3, None, -1], [None, None, "x"], [1, "b", None], ["c", "d", "e"]]
@@ -852,7 +852,7 @@ def test_the_cycle_collector_is_off_during_the_load_and_back_on_after(
 ):
     import gc
 
-    from renkou.registry import loader
+    from renkou.registry.loading import loader
 
     seen = []
     check = loader._check
