@@ -3,9 +3,12 @@ latest move in for inflow, the latest move out for outflow) and the birth orders
 and the couple's order, by `renkou.registry.rules.birth_orders`); and the death events it adds
 for the deceased without one.
 
-`renkou.registry.derive` computes the same fields through the ORM after every action; this is
-its vectorised twin over the stores, and a test (tests/registry/loading/test_derived.py) loads
-a simulated district and checks both agree on every person.
+`renkou.registry.derive` computes the same fields through the ORM after every action. The
+floating-since date is its own function (`derive.floating_since`) and the birth orders its own
+rule (`rules.birth_orders`), here over the stores; tests/registry/loading/test_derived.py loads
+a simulated district and checks that `derive` finds nothing to change in what was loaded. The
+bulk path takes a person's residence, household registration and status from the file (they
+are not replayed from the events as `derive_person` does).
 """
 
 # The SQL strings hold only placeholders built here; values are bound.
@@ -14,14 +17,16 @@ a simulated district and checks both agree on every person.
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import attrgetter
 
 from django.db import connection
 
 from renkou.registry import rules
+from renkou.registry.derive import floating_since
 
 from .common import as_date, value_iso
 from .state import LoadState
-from .stores import DB, NEW, REJECTED
+from .stores import DB, NEW, REJECTED, EventRow
 from .writer import Writer
 
 
@@ -34,7 +39,7 @@ def derive(ctx: LoadState) -> None:
     persons = ctx.persons
     mother_of = dict(ctx.mother_of)
     father_of = dict(ctx.father_of)
-    latest_move: dict[tuple[int, str], str] = {}
+    moves: dict[int, list[EventRow]] = defaultdict(list)
     for event in ctx.events:
         if event.kind == "birth":
             if event.mother is not None:
@@ -42,19 +47,17 @@ def derive(ctx: LoadState) -> None:
             if event.father is not None:
                 father_of.setdefault(event.person, event.father)
         elif event.kind in ("move_in", "move_out"):
-            key = (event.person, event.kind)
-            if latest_move.get(key, "") < event.date:
-                latest_move[key] = event.date
-    # Floating since: the latest move_in for inflow, the latest move_out for outflow.
+            moves[event.person].append(event)
+    # Floating since: the latest move_in for inflow, the latest move_out for outflow — the
+    # ORM path's rule itself, on the person's moves in date order.
     for position, state in enumerate(persons.state):
         if state != NEW:
             continue
         floating = persons.floating[position]
-        if floating:
-            wanted = "move_in" if floating == "inflow" else "move_out"
-            found = latest_move.get((position, wanted))
-            if found is not None:
-                persons.floating_since[position] = found
+        if floating and position in moves:
+            since = floating_since(floating, sorted(moves[position], key=attrgetter("date")))
+            if since is not None:
+                persons.floating_since[position] = since
     # Birth orders over each mother's biological children (children who died count).
     children: dict[int, list[int]] = defaultdict(list)
     for child, mother in mother_of.items():

@@ -78,6 +78,9 @@ class KindCounts:
 
 @dataclass
 class BulkLoadReport:
+    """What one `load_directory` did (named apart from the policy and programme loaders'
+    reports)."""
+
     path: str
     counts: dict[str, KindCounts] = field(default_factory=lambda: {k: KindCounts() for k in KINDS})
     rejected: list[Rejection] = field(default_factory=list)

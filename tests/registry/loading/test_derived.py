@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import pytest
 
 from renkou.registry.loading.loader import load_directory
@@ -80,11 +82,15 @@ def test_new_child_of_a_loaded_mother_is_ordered_after_her_children(cast, family
 
 @pytest.mark.django_db
 def test_bulk_derived_fields_equal_what_registry_derive_computes(tmp_path):
-    """The bulk loader derives the stored fields on its own (vectorised, over the stores);
-    `renkou.registry.derive` is the ORM path every action calls. On a simulated district
-    they agree for every person: status, death date, residence, household registration,
-    floating status and since-date, registration type, and the three birth orders."""
-    from renkou.registry import derive
+    """The bulk loader derives some stored fields itself, over its stores; `renkou.registry
+    .derive` is the ORM path every action calls. On a simulated district they agree for every
+    person: floating status and since-date (from the places the file gives: the bulk path
+    takes residence, household registration and a living person's status from the file, it
+    does not replay the moves), birth date and death (date of the birth and the first death
+    event: the loader adds a death event for the deceased without one) and the three birth
+    orders of every mother's children."""
+    from renkou.registry import derive, rules
+    from renkou.registry.models import EventKind, EventState
     from renkou.simulate import simulate_district
 
     simulate_district(tmp_path, persons=1500, seed=11, error_profile="clean")
@@ -92,16 +98,39 @@ def test_bulk_derived_fields_equal_what_registry_derive_computes(tmp_path):
     assert report.rejected == []
     persons = list(Person.objects.order_by("pk"))
     assert len(persons) == report.counts["persons"].read > 1000
-    assert any(p.floating_since for p in persons) and any(p.status == "deceased" for p in persons)
+    events = defaultdict(list)
+    for e in Event.objects.filter(state=EventState.ACTIVE).order_by("date", "pk"):
+        events[e.person_id].append(e)
+    moves_of = (EventKind.MOVE_IN, EventKind.MOVE_OUT)
     differ = {}
-    for loaded in persons:
-        changed = derive.derive_person(loaded)
-        if changed:
-            stored = Person.objects.get(pk=loaded.pk)
-            differ[loaded.source_key] = {
-                f: (getattr(stored, f), getattr(loaded, f)) for f in changed
-            }
+    for p in persons:
+        mine = events[p.pk]
+        floating = rules.floating_status(
+            hukou_here=p.hukou_unit_id is not None, lives_here=p.residence_unit_id is not None
+        )
+        births = [e.date for e in mine if e.kind == EventKind.BIRTH]
+        deaths = [e.date for e in mine if e.kind == EventKind.DEATH]
+        expected = {
+            "floating": floating,
+            "floating_since": derive.floating_since(
+                floating, [e for e in mine if e.kind in moves_of]
+            ),
+            "birth_date": births[-1] if births else p.birth_date,
+            "deceased": bool(deaths),
+            "death_date": deaths[0] if deaths else None,
+        }
+        stored = {
+            "floating": p.floating,
+            "floating_since": p.floating_since,
+            "birth_date": p.birth_date,
+            "deceased": p.status == "deceased",
+            "death_date": p.death_date,
+        }
+        if stored != expected:
+            differ[p.source_key] = (stored, expected)
     assert differ == {}
+    assert sum(p.floating_since is not None for p in persons) > 50
+    assert sum(p.status == "deceased" for p in persons) > 50
     mothers = Person.objects.filter(sex="F", child_links__isnull=False).distinct()
     assert mothers.count() > 100
     reordered = {
