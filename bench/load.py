@@ -201,6 +201,7 @@ def _against(args: argparse.Namespace, directory: Path, work: Path) -> None:
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
     trees = {"baseline": tree, "this tree": ROOT}
     times: dict[str, list[float]] = {name: [] for name in trees}
+    cpus: dict[str, list[float]] = {name: [] for name in trees}
     for round_ in range(max(args.rounds, 1)):
         order = list(trees) if round_ % 2 == 0 else list(reversed(trees))
         for name in order:
@@ -217,16 +218,24 @@ def _against(args: argparse.Namespace, directory: Path, work: Path) -> None:
             result = json.loads(done.stdout.strip().splitlines()[-1])
             assert Path(result["renkou"]).resolve().is_relative_to(trees[name].resolve()), result
             times[name].append(result["elapsed"])
+            cpus[name].append(result["cpu"])
             print(
-                f"  {name:9} round {round_ + 1}: {result['elapsed']:.1f} s, "
+                f"  {name:9} round {round_ + 1}: {result['elapsed']:.1f} s "
+                f"(CPU {result['cpu']:.1f} s), "
                 f"{result['inserted']:,} rows inserted, {result['rejected']} rejected; "
                 f"load average {result['load_average']}"
             )
     base, new = (statistics.median(times[name]) for name in trees)
+    base_cpu, new_cpu = (statistics.median(cpus[name]) for name in trees)
     print(
         f"against {ref} ({commit}): baseline {base:.1f} s, this tree {new:.1f} s "
         f"(median of {len(times['baseline'])}); ratio {base / new:.2f}x "
         "(above 1: this tree is faster)"
+    )
+    print(
+        f"  CPU time of the load (process, and the PostgreSQL backend if local): baseline "
+        f"{base_cpu:.1f} s, this tree {new_cpu:.1f} s; ratio {base_cpu / new_cpu:.2f}x "
+        "(less sensitive than the wall time to other work on a shared machine)"
     )
 
 
@@ -259,9 +268,11 @@ def _child(directory: Path, args: argparse.Namespace) -> None:
         options = {"rebuild_indexes": rebuild}
         if args.batch_size:
             options["batch_size"] = args.batch_size
+        cpu_before = _cpu_seconds()
         started = time.perf_counter()
         report = load_directory(directory, **options)
         elapsed = time.perf_counter() - started
+        cpu = sum(_cpu_seconds().values()) - sum(cpu_before.values())
     finally:
         connection.close()
         if url:
@@ -271,6 +282,7 @@ def _child(directory: Path, args: argparse.Namespace) -> None:
             {
                 "renkou": str(Path(renkou.__file__).parent),
                 "elapsed": elapsed,
+                "cpu": cpu,
                 "inserted": sum(c.inserted for c in report.counts.values()),
                 "rejected": len(report.rejected),
                 "load_average": _load_average(),
