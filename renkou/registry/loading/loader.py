@@ -24,6 +24,10 @@ loaded after its younger siblings does not renumber them.
 
 A bulk load writes no per-row history (django-simple-history): one summary line, without
 personal data, goes to the `renkou.registry.loader` log instead.
+
+This module only conducts: each kind is checked by its own module (`units`, `households`,
+`persons`, `links`, `marriages`, `events`, sharing a `state.LoadState`), the derived fields
+come from `derived` and the rows are written by `persist`.
 """
 
 from __future__ import annotations
