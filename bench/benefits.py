@@ -79,7 +79,7 @@ def main() -> None:
         directory = work / "load"
         load.generate(directory, args.persons, groups, seed=args.seed, fmt="csv",
                       persons_only=False)  # fmt: skip
-        from renkou.registry.loader import load_directory
+        from renkou.registry.loading.loader import load_directory
 
         report = load_directory(directory)
         print(

@@ -81,7 +81,7 @@ def main() -> None:
 def _build_district(work: Path, args: argparse.Namespace) -> None:
     from load import _create_units, generate
 
-    from renkou.registry.loader import load_directory
+    from renkou.registry.loading.loader import load_directory
 
     started = time.perf_counter()
     groups = _create_units()

@@ -19,6 +19,16 @@ the one the targets (≥ 50,000/s SQLite, ≥ 30,000/s PostgreSQL) are about. It
 persons table alone (checking the persons and writing their table with its indexes) and
 the machine's load average before and after, as other work on the machine slows the load.
 `--persons-only` writes just households and persons (no links, marriages or events).
+
+Against the loader of another commit (`--baseline-ref`, by default `main`): that commit's
+`renkou/` is exported (`git archive REF renkou | tar -x`) into a temporary directory, and the
+same generated directory is loaded by this tree's loader and by that one, each in a fresh
+subprocess (`PYTHONPATH` pointing at its tree) on a fresh database of its own, `--rounds`
+times, alternating which goes first; the medians and their ratio are printed:
+
+    against main (abc1234): baseline 21.0 s, this tree 20.1 s (median of 3); ratio 1.04x
+
+(a ratio above 1 means this tree loads faster). `--baseline-ref ''` skips it.
 """
 
 from __future__ import annotations
@@ -37,7 +47,8 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# A baseline subprocess imports `renkou` from the exported tree of the baseline commit.
+sys.path.insert(0, os.environ.get("RENKOU_BENCH_TREE") or str(ROOT))
 
 SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
@@ -62,7 +73,13 @@ def main() -> None:
     parser.add_argument(
         "--persons-only", action="store_true", help="households and persons only, no links/events"
     )
+    parser.add_argument("--baseline-ref", default="main", help="commit to compare against")
+    parser.add_argument("--rounds", type=int, default=1, help="loads per tree (median)")
+    parser.add_argument("--child", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        _child(Path(args.child), args)
+        return
 
     work = Path(tempfile.mkdtemp(prefix="renkou-bench-load-"))
     url = os.environ.get("DATABASE_URL", "")
@@ -123,6 +140,8 @@ def main() -> None:
             f"{rate:,.0f} persons/s (the whole load: every file, households to events, wall "
             f"time); ORM save() baseline {baseline:,.0f}/s; ratio {rate / baseline:.1f}x"
         )
+        if args.baseline_ref:
+            _against(args, directory, work)
     finally:
         connection.close()
         if url and not args.keep:
@@ -134,7 +153,7 @@ def main() -> None:
 
 
 def _load(directory: Path, args: argparse.Namespace):
-    from renkou.registry.loader import load_directory
+    from renkou.registry.loading.loader import load_directory
     from renkou.registry.loading.writer import BATCH_SIZE
 
     rebuild = {"auto": None, "yes": True, "no": False}[args.rebuild_indexes]
@@ -157,6 +176,119 @@ def _load(directory: Path, args: argparse.Namespace):
     for item in report.rejected[:5]:
         print("  rejected:", item.file, item.line, item.key, item.field, item.message_en)
     return report
+
+
+# --------------------------------------------------------------------------- against a commit
+
+
+def _against(args: argparse.Namespace, directory: Path, work: Path) -> None:
+    """Load `directory` with the loader of `--baseline-ref` and with this tree's, each in a
+    fresh subprocess on a fresh database, alternating; print the medians and the ratio."""
+    import json
+    import statistics
+    import subprocess
+
+    ref = args.baseline_ref
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", ref],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    tree = work / f"tree-{commit}"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref, "renkou"], check=True, capture_output=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    trees = {"baseline": tree, "this tree": ROOT}
+    times: dict[str, list[float]] = {name: [] for name in trees}
+    cpus: dict[str, list[float]] = {name: [] for name in trees}
+    for round_ in range(max(args.rounds, 1)):
+        order = list(trees) if round_ % 2 == 0 else list(reversed(trees))
+        for name in order:
+            env = dict(os.environ, RENKOU_BENCH_TREE=str(trees[name]))
+            env["PYTHONPATH"] = str(trees[name])
+            env["RENKOU_DATA_DIR"] = str(work / f"data-{name.replace(' ', '-')}-{round_}")
+            if os.environ.get("DATABASE_URL"):
+                env["DATABASE_URL"] = os.environ["DATABASE_URL"] + "_child"
+            command = [sys.executable, __file__, "--child", str(directory),
+                       "--rebuild-indexes", args.rebuild_indexes]  # fmt: skip
+            if args.batch_size:
+                command += ["--batch-size", str(args.batch_size)]
+            done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            assert Path(result["renkou"]).resolve().is_relative_to(trees[name].resolve()), result
+            times[name].append(result["elapsed"])
+            cpus[name].append(result["cpu"])
+            print(
+                f"  {name:9} round {round_ + 1}: {result['elapsed']:.1f} s "
+                f"(CPU {result['cpu']:.1f} s), "
+                f"{result['inserted']:,} rows inserted, {result['rejected']} rejected; "
+                f"load average {result['load_average']}"
+            )
+    base, new = (statistics.median(times[name]) for name in trees)
+    base_cpu, new_cpu = (statistics.median(cpus[name]) for name in trees)
+    print(
+        f"against {ref} ({commit}): baseline {base:.1f} s, this tree {new:.1f} s "
+        f"(median of {len(times['baseline'])}); ratio {base / new:.2f}x "
+        "(above 1: this tree is faster)"
+    )
+    print(
+        f"  CPU time of the load (process, and the PostgreSQL backend if local): baseline "
+        f"{base_cpu:.1f} s, this tree {new_cpu:.1f} s; ratio {base_cpu / new_cpu:.2f}x "
+        "(less sensitive than the wall time to other work on a shared machine)"
+    )
+
+
+def _child(directory: Path, args: argparse.Namespace) -> None:
+    """One timed load of `directory` on a fresh database, by whichever tree `renkou` is
+    imported from; prints one JSON line."""
+    import json
+
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        _fresh_postgres(url)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "renkou.settings")
+    os.environ.setdefault("RENKOU_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    import renkou
+
+    try:
+        call_command("migrate", verbosity=0)
+        _create_units()
+        try:
+            from renkou.registry.loading.loader import load_directory
+        except ImportError:  # before the loader moved into the package
+            from renkou.registry.loader import load_directory
+        rebuild = {"auto": None, "yes": True, "no": False}[args.rebuild_indexes]
+        options = {"rebuild_indexes": rebuild}
+        if args.batch_size:
+            options["batch_size"] = args.batch_size
+        cpu_before = _cpu_seconds()
+        started = time.perf_counter()
+        report = load_directory(directory, **options)
+        elapsed = time.perf_counter() - started
+        cpu = sum(_cpu_seconds().values()) - sum(cpu_before.values())
+    finally:
+        connection.close()
+        if url:
+            _drop_postgres(url)
+    print(
+        json.dumps(
+            {
+                "renkou": str(Path(renkou.__file__).parent),
+                "elapsed": elapsed,
+                "cpu": cpu,
+                "inserted": sum(c.inserted for c in report.counts.values()),
+                "rejected": len(report.rejected),
+                "load_average": _load_average(),
+            }
+        )
+    )
 
 
 def _persons_part(report) -> float:

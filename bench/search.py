@@ -60,7 +60,7 @@ def main() -> None:
         load_bench.generate(
             directory, args.persons, groups, seed=args.seed, fmt="csv", persons_only=True
         )
-        from renkou.registry.loader import load_directory
+        from renkou.registry.loading.loader import load_directory
 
         started = time.perf_counter()
         report = load_directory(directory)

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from renkou.core.demo import DemoLogin, create_accounts
 from renkou.core.models import OrgUnit
-from renkou.registry.loader import load_directory
+from renkou.registry.loading.loader import load_directory
 from renkou.simulate import simulate_district
 
 

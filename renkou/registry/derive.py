@@ -8,6 +8,8 @@ floating status come from events; birth orders from biological parent–child li
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
 
 from renkou.registry import rules
 from renkou.registry.models import Event, EventKind, EventState, ParentChild, Person
@@ -21,7 +23,7 @@ def derive_person(person: Person) -> list[str]:
     dropped = list(
         person.events.exclude(state=EventState.ACTIVE).filter(kind__in=_MOVES).order_by("date")
     )
-    before = _derived_values(person)
+    before = _derived_state(person)
     _derive_birth(person, events)
     _derive_places(person, events, dropped)
     _derive_hukou_type(person, events)
@@ -30,7 +32,8 @@ def derive_person(person: Person) -> list[str]:
     return changed
 
 
-def _derived_values(person: Person) -> dict:
+def _derived_state(person: Person) -> dict:
+    """The derived fields of `person` and their values now (to tell which changed)."""
     return {field: getattr(person, field) for field in DERIVED_FIELDS}
 
 
@@ -64,7 +67,7 @@ def _derive_places(person: Person, events: list[Event], dropped: list[Event]) ->
     lives_here = person.residence_unit_id is not None
     hukou_here = person.hukou_unit_id is not None
     person.floating = rules.floating_status(hukou_here=hukou_here, lives_here=lives_here)
-    person.floating_since = _floating_since(person.floating, moves)
+    person.floating_since = floating_since(person.floating, moves)
     person.unit_id = person.residence_unit_id or person.hukou_unit_id or person.unit_id
 
 
@@ -78,7 +81,10 @@ def _apply_hukou_move(person: Person, move: Event) -> None:
         person.hukou_division = move.division_to
 
 
-def _floating_since(floating: str, moves: list[Event]):
+def floating_since(floating: str, moves: Sequence[Any]):
+    """The date of the latest move in (inflow) or out (outflow) among `moves` (in date order,
+    each with a `kind` and a `date`); None when there is none or the person is not floating.
+    Shared by the ORM path and the bulk loader (`renkou.registry.loading.derived`)."""
     wanted = {"inflow": EventKind.MOVE_IN, "outflow": EventKind.MOVE_OUT}.get(floating)
     dates = [move.date for move in moves if move.kind == wanted]
     return dates[-1] if dates else None

@@ -7,7 +7,7 @@ import csv
 
 import pytest
 
-from renkou.registry.loader import load_directory
+from renkou.registry.loading.loader import load_directory
 from renkou.registry.loading.report import KINDS
 from renkou.registry.models import Event, Household, Marriage, ParentChild, Person
 from renkou.simulate import simulate_district

@@ -1,3 +1,7 @@
-"""Parts of the registry bulk loader (`renkou.registry.loader`): reading the files
-(`tables`), checking and deriving (`checks`), writing with raw SQL (`writer`) and the report
-(`report`)."""
+"""The registry bulk loader (`renkou load DIR`), conducted by `loader.load_directory`.
+
+Reading the files (`tables`), one module per kind checking its rows (`units`, `households`,
+`persons`, `links`, `marriages`, `events`) against the field specifications (`fields`) into
+stores with named columns (`stores`, shared through `state`), the derived fields (`derived`),
+writing the accepted rows (`persist`) with raw batched SQL (`writer`, `postgres`, `indexes`,
+`sql`) and the report (`report`)."""

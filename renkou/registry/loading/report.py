@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from renkou.lib.i18n import pick
 
-__all__ = ["KINDS", "KindCounts", "LoadError", "LoadReport", "Rejection", "kind_label"]
+__all__ = ["KINDS", "KindCounts", "LoadError", "BulkLoadReport", "Rejection", "kind_label"]
 
 # In load order (docs/data-formats.md, "Registry load directory").
 KINDS = ("units", "households", "persons", "parent_child", "marriages", "events")
@@ -77,7 +77,10 @@ class KindCounts:
 
 
 @dataclass
-class LoadReport:
+class BulkLoadReport:
+    """What one `load_directory` did (named apart from the policy and programme loaders'
+    reports)."""
+
     path: str
     counts: dict[str, KindCounts] = field(default_factory=lambda: {k: KindCounts() for k in KINDS})
     rejected: list[Rejection] = field(default_factory=list)

@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from renkou.lib.formats import TableError, detect_encoding, read_table
 
-__all__ = ["Table", "find_file", "read_kind"]
+from .report import KINDS, LoadError
+
+__all__ = ["Table", "find_file", "read_directory", "read_kind"]
+
+Progress = Callable[[Iterable[Any], int, str], Iterable[Any]]
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _DELIMITERS = (",", "\t", ";")
@@ -74,6 +78,37 @@ class Table:
 
         array = self.arrays.get(name)
         return array is not None and len(array) > 0 and pc.max(pc.utf8_length(array)).as_py() > 0
+
+
+def read_directory(
+    directory: Path, required: Mapping[str, Sequence[str]], progress: Progress | None
+) -> dict[str, Table]:
+    """Every kind's file but the units', read (`required[kind]`: the columns it must have);
+    LoadError if one cannot be read or the persons file is missing."""
+    kinds = [kind for kind in KINDS if kind != "units"]
+    found: dict[str, Path] = {}
+    try:
+        for kind in kinds:
+            path = find_file(directory, kind)
+            if path is not None:
+                found[kind] = path
+    except TableError as error:
+        raise LoadError(error.message_zh, error.message_en) from error
+    if "persons" not in found:
+        raise LoadError(
+            f"目录“{directory}”中没有 persons.csv 或 persons.parquet",
+            f"the directory '{directory}' has no persons.csv or persons.parquet",
+        )
+    tables: dict[str, Table] = {}
+    items: Iterable[str] = list(found)
+    if progress is not None:
+        items = progress(list(found), len(found), "读取文件 reading files")
+    for kind in items:
+        try:
+            tables[kind] = read_kind(found[kind], kind, required[kind])
+        except TableError as error:
+            raise LoadError(error.message_zh, error.message_en) from error
+    return tables
 
 
 def find_file(directory: Path, kind: str) -> Path | None:

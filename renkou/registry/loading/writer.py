@@ -46,14 +46,25 @@ from __future__ import annotations
 import contextlib
 import datetime
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
-__all__ = ["BULK_MIN_ROWS", "InsertResult", "Writer"]
+from .indexes import drop_secondary, restore_secondary
+from .postgres import PostgresWrites
+from .sql import (
+    CopyStream,
+    all_distinct,
+    chunks,
+    conflict_keys,
+    sqlite_literal,
+    sqlite_without_nulls,
+)
+
+__all__ = ["BULK_MIN_ROWS", "InsertResult", "Writer", "chunks"]
 
 BATCH_SIZE = 50_000
 SQLITE_CACHE_KIB = 262_144  # PRAGMA cache_size=-262144: 256 MiB
@@ -75,7 +86,7 @@ class InsertResult:
     bulk: bool = False
 
 
-class Writer:
+class Writer(PostgresWrites):
     """Inserts rows into one database connection (Django's default one)."""
 
     def __init__(
@@ -321,14 +332,14 @@ class Writer:
                     if self.vendor == "postgresql":
                         self._lock(table)
                     # On SQLite dropping the first index takes the write lock.
-                    saved = self._drop_secondary(table)
+                    saved = drop_secondary(self.vendor, self.quote, table)
                     keep = self._leave_out_conflicts(table, varying, constants, unique)
                     if self.vendor == "sqlite":
                         self._sqlite_pragma(f"cache_size=-{SQLITE_BULK_CACHE_KIB}")
                     if self.vendor == "postgresql":
                         defaults = self._set_defaults(table, constants)
                 stream = (
-                    _CopyStream(self.quote(table), columns, self.quote)
+                    CopyStream(self.quote(table), columns, self.quote)
                     if bulk and self.vendor == "postgresql"
                     else None
                 )
@@ -360,7 +371,7 @@ class Writer:
                     if defaults:
                         self._restore_defaults(table, defaults)
                     rebuilding = time.perf_counter()
-                    self._restore_secondary(table, saved)
+                    restore_secondary(self.vendor, self.quote, table, saved)
                     self.timings[f"{table} indexes"] = time.perf_counter() - rebuilding
                     if self.vendor == "sqlite":
                         self._sqlite_pragma(f"cache_size=-{SQLITE_CACHE_KIB}")
@@ -384,7 +395,7 @@ class Writer:
     ) -> int:
         """One batch in its own transaction (a savepoint inside the caller's)."""
         if self.vendor == "sqlite":
-            spans, marks = _sqlite_without_nulls(spans)
+            spans, marks = sqlite_without_nulls(spans)
             # sqlite3 takes the rows from an iterator: no list of tuples to build.
             rows: Iterable[tuple] = zip(*spans, strict=True)
             if chosen is not None:
@@ -397,32 +408,6 @@ class Writer:
         with transaction.atomic():
             return self._insert_postgresql(table, columns, batch, constants)
 
-    def _stream_postgresql(
-        self,
-        stream: _CopyStream,
-        table: str,
-        columns: Sequence[str],
-        spans: list[list[Any]],
-        chosen: list[bool] | None,
-    ) -> int:
-        """Bulk mode on PostgreSQL: the batch as a CSV block into the table's running COPY
-        (see `_CopyStream`); a batch pyarrow cannot format goes row by row in a COPY of its
-        own (constants are column defaults, see insert)."""
-        block = _csv_block(spans, chosen)
-        if block is not None:
-            data, count = block
-            stream.write(data)
-            return count
-        stream.close()  # the next block opens a new COPY
-        batch = list(zip(*spans, strict=True))
-        if chosen is not None:
-            batch = list(compress(batch, chosen))
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            quoted = ", ".join(self.quote(column) for column in columns)
-            self._copy(cursor, self.quote(table), quoted, batch)
-        return len(batch)
-
     def _insert_sqlite(
         self,
         table: str,
@@ -433,7 +418,7 @@ class Writer:
     ) -> int:
         """`marks` are the columns' placeholders (see `_sqlite_without_nulls`)."""
         names = ", ".join(self.quote(column) for column in [*columns, *constants])
-        values = ", ".join([*marks, *(_sqlite_literal(v) for v in constants.values())])
+        values = ", ".join([*marks, *(sqlite_literal(v) for v in constants.values())])
         sql = f"INSERT INTO {self.quote(table)} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"
         cursor = connection.connection.cursor()  # the raw sqlite3 cursor: no per-row wrapping
         try:
@@ -441,73 +426,6 @@ class Writer:
             return max(cursor.rowcount, 0)
         finally:
             cursor.close()
-
-    def _insert_postgresql(
-        self, table: str, columns: Sequence[str], batch: Sequence[tuple], constants: dict
-    ) -> int:
-        """COPY into a temporary table, then INSERT … SELECT … ON CONFLICT DO NOTHING."""
-        quoted = ", ".join(self.quote(column) for column in columns)
-        temp = self.quote(f"_load_{table}")
-        types = self._types(table)
-        const_names = "".join(f", {self.quote(column)}" for column in constants)
-        const_values = "".join(f", %s::{types[column]}" for column in constants)
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            cursor.execute(f"DROP TABLE IF EXISTS {temp}")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {temp} AS SELECT {quoted} FROM {self.quote(table)} "
-                "WITH NO DATA"
-            )
-            self._copy(cursor, temp, quoted, batch)
-            cursor.execute(
-                f"INSERT INTO {self.quote(table)} ({quoted}{const_names}) "
-                f"SELECT {quoted}{const_values} FROM {temp} ON CONFLICT DO NOTHING",
-                _pg_params(constants),
-            )
-            inserted = cursor.rowcount
-            cursor.execute(f"DROP TABLE {temp}")
-        return max(inserted, 0)
-
-    @staticmethod
-    def _copy(cursor: Any, target: str, quoted: str, batch: Sequence[tuple]) -> None:
-        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        with raw.copy(f"COPY {target} ({quoted}) FROM STDIN") as copy:
-            write_row = copy.write_row
-            for row in batch:
-                write_row(row)
-
-    def _set_defaults(self, table: str, constants: dict[str, Any]) -> dict[str, str | None]:
-        """Bulk mode on PostgreSQL: the constant columns become column defaults for the load
-        (COPY leaves them out); returns the previous defaults to put back."""
-        previous: dict[str, str | None] = {}
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT column_name, column_default FROM information_schema.columns "
-                "WHERE table_schema = current_schema() AND table_name = %s",
-                [table],
-            )
-            current = dict(cursor.fetchall())
-            types = self._types(table)
-            for column, value in constants.items():
-                previous[column] = current.get(column)
-                cursor.execute(
-                    f"ALTER TABLE {self.quote(table)} ALTER COLUMN {self.quote(column)} "
-                    f"SET DEFAULT {_pg_literal(value, types[column])}"
-                )
-        return previous
-
-    def _restore_defaults(self, table: str, previous: dict[str, str | None]) -> None:
-        with connection.cursor() as cursor:
-            for column, default in previous.items():
-                action = f"SET DEFAULT {default}" if default is not None else "DROP DEFAULT"
-                cursor.execute(
-                    f"ALTER TABLE {self.quote(table)} ALTER COLUMN {self.quote(column)} {action}"
-                )
-
-    def _lock(self, table: str) -> None:
-        """Bulk mode on PostgreSQL: lock out other writers until the table's transaction ends."""
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {self.quote(table)} IN SHARE ROW EXCLUSIVE MODE")
 
     def _leave_out_conflicts(
         self,
@@ -527,7 +445,7 @@ class Writer:
         for names in unique:
             if any(name not in varying and name not in constants for name in names):
                 continue
-            keys = _keys(names, varying, constants, count)
+            keys = conflict_keys(names, varying, constants, count)
             taken: set[Any] = set()
             if existing:
                 with connection.cursor() as cursor:
@@ -535,7 +453,7 @@ class Writer:
                     cursor.execute(f"SELECT {select} FROM {self.quote(table)}")
                     rows = cursor.fetchall()
                 taken = {row[0] for row in rows} if len(names) == 1 else {tuple(r) for r in rows}
-            elif _all_distinct(keys):
+            elif all_distinct(keys):
                 continue  # the usual case: all distinct, none in the table
             for i, key in enumerate(keys):
                 if key is None or (len(names) > 1 and None in key):
@@ -550,17 +468,6 @@ class Writer:
                     taken.add(key)
         return keep
 
-    def _types(self, table: str) -> dict[str, str]:
-        if table not in self._column_types:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-                    "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-                    [self.quote(table)],
-                )
-                self._column_types[table] = dict(cursor.fetchall())
-        return self._column_types[table]
-
     def _missing_ids(self, table: str, ids: list[int]) -> list[int]:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -569,231 +476,3 @@ class Writer:
             )
             present = {row[0] for row in cursor.fetchall()}
         return [pk for pk in ids if pk not in present]
-
-    # --- bulk mode ---------------------------------------------------------------------------
-
-    def _drop_secondary(self, table: str) -> dict[str, list[tuple[str, str]]]:
-        """Drop the non-unique indexes (on PostgreSQL also the foreign keys and the unique
-        constraints other than the primary key, which the rows were filtered against and a
-        sort rebuilds faster than COPY maintains them); return how to rebuild."""
-        saved: dict[str, list[tuple[str, str]]] = {
-            "indexes": [], "unique": [], "foreign_keys": [],
-        }  # fmt: skip
-        with connection.cursor() as cursor:
-            if self.vendor == "sqlite":
-                cursor.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                    "AND sql IS NOT NULL",
-                    [table],
-                )
-                saved["indexes"] = list(cursor.fetchall())
-            else:
-                _flush_deferred_checks(cursor)
-                # Plain and unique indexes (not those behind a constraint, or that a foreign
-                # key refers to).
-                cursor.execute(
-                    "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                    "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
-                    "AND NOT i.indisprimary AND NOT EXISTS ("
-                    "SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
-                    [self.quote(table)],
-                )
-                saved["indexes"] = list(cursor.fetchall())
-                cursor.execute(
-                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                    "WHERE conrelid = %s::regclass AND contype = 'f'",
-                    [self.quote(table)],
-                )
-                saved["foreign_keys"] = list(cursor.fetchall())
-                # unique constraints no foreign key refers to (those stay)
-                cursor.execute(
-                    "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
-                    "WHERE c.conrelid = %s::regclass AND c.contype = 'u' AND NOT EXISTS ("
-                    "SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' "
-                    "AND f.conindid = c.conindid)",
-                    [self.quote(table)],
-                )
-                saved["unique"] = list(cursor.fetchall())
-                for name, _definition in saved["foreign_keys"] + saved["unique"]:
-                    cursor.execute(
-                        f"ALTER TABLE {self.quote(table)} DROP CONSTRAINT {self.quote(name)}"
-                    )
-            for name, _definition in saved["indexes"]:
-                cursor.execute(f"DROP INDEX {self.quote(name)}")
-        return saved
-
-    def _restore_secondary(self, table: str, saved: dict[str, list[tuple[str, str]]]) -> None:
-        with connection.cursor() as cursor:
-            if self.vendor == "postgresql":
-                _flush_deferred_checks(cursor)
-                cursor.execute("SET LOCAL maintenance_work_mem TO '512MB'")
-            for name, definition in saved["unique"]:
-                table_name, constraint = self.quote(table), self.quote(name)
-                cursor.execute(f"ALTER TABLE {table_name} ADD CONSTRAINT {constraint} {definition}")
-            for _name, definition in saved["indexes"]:
-                cursor.execute(definition)
-            for name, definition in saved["foreign_keys"]:
-                table_name, constraint = self.quote(table), self.quote(name)
-                cursor.execute(f"ALTER TABLE {table_name} ADD CONSTRAINT {constraint} {definition}")
-            if self.vendor == "postgresql":
-                cursor.execute(f"ANALYZE {self.quote(table)}")
-
-
-class _CopyStream:
-    """Bulk mode on PostgreSQL: ONE `COPY … FROM STDIN (FORMAT csv)` for all of a table's
-    batches, opened at the first block. psycopg's queued writer sends each block from a
-    worker thread (the GIL is released while it waits on the socket), so the server parses
-    batch n while this thread formats batch n + 1 instead of the two taking turns. No
-    statement can run while the COPY is open: `close()` it first (an error passed to it
-    aborts the COPY, and with it the table's transaction)."""
-
-    def __init__(self, table: str, columns: Sequence[str], quote: Callable[[str], str]) -> None:
-        names = ", ".join(quote(column) for column in columns)
-        self.sql = f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)"
-        self._stack: contextlib.ExitStack | None = None
-        self._copy: Any = None
-
-    def write(self, data: bytes) -> None:
-        if self._stack is None:
-            from psycopg.copy import QueuedLibpqWriter
-
-            stack = contextlib.ExitStack()
-            try:
-                cursor = stack.enter_context(connection.cursor())
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-                with connection.wrap_database_errors:
-                    self._copy = stack.enter_context(
-                        raw.copy(self.sql, writer=QueuedLibpqWriter(raw))
-                    )
-            except BaseException:
-                stack.close()
-                raise
-            self._stack = stack
-        with connection.wrap_database_errors:  # as django.db's IntegrityError etc.
-            self._copy.write(data)
-
-    def close(self, error: BaseException | None = None) -> None:
-        stack, self._stack, self._copy = self._stack, None, None
-        if stack is None:
-            return
-        if error is None:
-            with connection.wrap_database_errors:
-                stack.close()
-        else:
-            stack.__exit__(type(error), error, error.__traceback__)
-
-
-def _keys(
-    names: Sequence[str], varying: dict[str, list[Any]], constants: dict[str, Any], count: int
-) -> list[Any]:
-    """Each row's value of the unique column set `names` (a tuple when several)."""
-    columns = [varying[name] if name in varying else [constants[name]] * count for name in names]
-    return columns[0] if len(columns) == 1 else list(zip(*columns, strict=True))
-
-
-def _all_distinct(keys: list[Any]) -> bool:
-    """No key twice (NULLs aside: they never conflict)."""
-    distinct = set(keys)
-    nulls = keys.count(None)
-    return len(distinct) - (1 if nulls else 0) + nulls == len(keys)
-
-
-def _pg_literal(value: Any, sql_type: str) -> str:
-    """A constant as a PostgreSQL literal of the column's type (values we generated)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(int(value))
-    if isinstance(value, datetime.date | datetime.datetime):
-        value = value.isoformat()
-    return "'" + str(value).replace("'", "''") + f"'::{sql_type}"
-
-
-def _pg_params(constants: dict[str, Any]) -> list[Any]:
-    return [
-        value.isoformat() if isinstance(value, datetime.date | datetime.datetime) else value
-        for value in constants.values()
-    ]
-
-
-def _csv_block(spans: list[list[Any]], chosen: list[bool] | None) -> tuple[bytes, int] | None:
-    """The rows as CSV for `COPY … WITH (FORMAT csv)`: NULL unquoted and empty, strings quoted
-    (so '' stays an empty string), dates ISO, booleans true/false. None when a column mixes
-    types pyarrow will not convert (the caller then copies row by row)."""
-    import io
-
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    try:
-        arrays = [pa.array(values) for values in spans]
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-        return None
-    if any(pa.types.is_timestamp(array.type) for array in arrays):
-        return None  # leave time zones to psycopg
-    block = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
-    if chosen is not None:
-        block = block.filter(pa.array(chosen, type=pa.bool_()))
-    sink = io.BytesIO()
-    pacsv.write_csv(block, sink, pacsv.WriteOptions(include_header=False))
-    return sink.getvalue(), block.num_rows
-
-
-def _flush_deferred_checks(cursor: Any) -> None:
-    """Run the transaction's pending deferred foreign-key checks now (PostgreSQL refuses DDL
-    on a table with pending trigger events), then defer again."""
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-def _sqlite_without_nulls(spans: list[list[Any]]) -> tuple[list[list[Any]], list[str]]:
-    """The columns with None replaced by a value the column does not hold, and the placeholders
-    that turn it back into NULL (`NULLIF(?, '')`).
-
-    Python's sqlite3 binds a None through its adapter protocol (a registry lookup and two
-    attribute lookups per value): about 0.6 µs, three times an int or a string; a person row
-    has about ten optional columns, and that was a third of the time of inserting it. A
-    column whose values are neither all strings nor all ints keeps binding None."""
-    columns: list[list[Any]] = []
-    marks: list[str] = []
-    for values in spans:
-        sentinel = _null_sentinel(values) if None in values else None
-        if sentinel is None:
-            columns.append(values)
-            marks.append("?")
-            continue
-        columns.append([sentinel if value is None else value for value in values])
-        marks.append(f"NULLIF(?, {_sqlite_literal(sentinel)})")
-    return columns, marks
-
-
-def _null_sentinel(values: list[Any]) -> str | int | None:
-    present = set(values)
-    present.discard(None)
-    kinds = {type(value) for value in present}
-    if kinds <= {str}:
-        text = ""
-        while text in present:
-            text += "\x1f"
-        return text
-    if kinds == {int}:
-        return min(present) - 1 if -1 in present else -1
-    return None
-
-
-def _sqlite_literal(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return str(int(value))
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

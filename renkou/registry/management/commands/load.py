@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from renkou.core.commands import RenkouCommand
-from renkou.registry.loader import LoadError, LoadReport, load_directory
+from renkou.registry.loading.loader import BulkLoadReport, LoadError, load_directory
 from renkou.registry.loading.writer import BATCH_SIZE
 
 SHOWN_REJECTIONS = 20
@@ -50,7 +50,7 @@ class Command(RenkouCommand):
             raise self.fail("没有导入权限", "not allowed to load the registry") from error
         self._print(report)
 
-    def _print(self, report: LoadReport) -> None:
+    def _print(self, report: BulkLoadReport) -> None:
         if getattr(self, "verbosity", 1) < 1:
             return
         table = Table(title="导入结果 / load summary")
