@@ -20,7 +20,8 @@ persons table alone (checking the persons and writing their table with its index
 the machine's load average before and after, as other work on the machine slows the load.
 `--persons-only` writes just households and persons (no links, marriages or events).
 
-Against the loader of another commit (`--baseline-ref`, by default `main`): that commit's
+Against the loader of another commit (`--baseline-ref`, by default main as it was before the
+loader was split by kind, issue 12): that commit's
 `renkou/` is exported (`git archive REF renkou | tar -x`) into a temporary directory, and the
 same generated directory is loaded by this tree's loader and by that one, each in a fresh
 subprocess (`PYTHONPATH` pointing at its tree) on a fresh database of its own, `--rounds`
@@ -45,6 +46,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
+
+# main before the bulk loader was split by kind (issue 12): the loader it must not be slower than
+PRE_SPLIT = "cacfafe3e2221e669d37bca1c4bd67d143a65fb8"
 
 ROOT = Path(__file__).resolve().parent.parent
 # A baseline subprocess imports `renkou` from the exported tree of the baseline commit.
@@ -73,7 +77,11 @@ def main() -> None:
     parser.add_argument(
         "--persons-only", action="store_true", help="households and persons only, no links/events"
     )
-    parser.add_argument("--baseline-ref", default="main", help="commit to compare against")
+    parser.add_argument(
+        "--baseline-ref",
+        default=PRE_SPLIT,
+        help="commit to compare against (default: main before the loader split)",
+    )
     parser.add_argument("--rounds", type=int, default=1, help="loads per tree (median)")
     parser.add_argument("--child", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
