@@ -28,7 +28,9 @@ CHROMIUM_ARGS = [
 ]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULTS_DIR = REPO_ROOT / "test-results"  # git-ignored; screenshots for a human to look at
-TIMEOUT_MS = 10_000
+# A bound on waiting for the page, not a speed check: two xdist workers share two cores with
+# the live servers, and a first dashboard load computes its figures.
+TIMEOUT_MS = 30_000
 
 # Report CSP violations as console errors with a recognisable prefix. Init scripts are injected
 # by the driver and are not subject to the page's CSP.
