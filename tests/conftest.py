@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from pytest_django.plugin import blocking_manager_key
@@ -91,6 +92,23 @@ def build_cast() -> Cast:
         _token, raw = actions.issue_api_token(actor=None, user=user, name="test")
         cast.tokens[key] = raw
     return cast
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (`-n 2`, see the Makefile) every worker gets its own data directory,
+    RENKOU_DATA_DIR/xdist-gw0, …: snapshots, the demo district's files and anything else a test
+    writes under DATA_DIR never meet another worker's. (The test databases are per worker too:
+    pytest-django suffixes their names with the worker id, and SQLite's is in memory.)"""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    from django.conf import settings
+
+    data_dir = Path(settings.DATA_DIR) / f"xdist-{worker}"
+    (data_dir / "static").mkdir(parents=True, exist_ok=True)
+    os.environ["RENKOU_DATA_DIR"] = str(data_dir)  # subprocesses of the tests
+    settings.DATA_DIR = data_dir
+    settings.STATIC_ROOT = data_dir / "static"
 
 
 @pytest.fixture(autouse=True)
