@@ -29,12 +29,11 @@ migrations-check: install
 # The whole suite on the database DATABASE_URL names (SQLite when unset), on PYTEST_WORKERS
 # pytest-xdist workers, each with its own test database (pytest-django suffixes the name with
 # the worker id; SQLite's is in memory) and RENKOU_DATA_DIR/xdist-gwN (tests/conftest.py).
-# loadfile: a test file runs on one worker, so module fixtures and the Spark session
-# (tests/analytics/test_engines.py) start once. (loadgroup would be finer, but xdist 3.8's
-# groups do not reach the scheduler under pytest 9: node ids are no longer plain strings.)
+# --dist load (by test, not loadfile/loadscope/loadgroup): the scope schedulers key their work by
+# node id and would silently drop the schemathesis tests, 51 items sharing 3 node ids.
 PYTEST_WORKERS ?= 2
 test: install lint migrations-check
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis test-results
