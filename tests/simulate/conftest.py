@@ -1,13 +1,18 @@
 """Simulated districts shared by the simulator tests (no database).
 
 Three runs per session: a small district with feeds (default errors), a clean-feed one,
-and a 50,000-person one for the rate checks.
+and a 50,000-person one for the rate checks. Under pytest-xdist each is simulated once for
+the whole run, by the first worker that needs it; the others wait for it and read the same
+files (the tests only read them).
 """
 
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
+import os
+import shutil
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -62,8 +67,21 @@ class District:
 
 
 def _make(tmp_path_factory, name: str, **options) -> District:
-    out = tmp_path_factory.mktemp(name)
-    simulate_district(out, end_year=END_YEAR, **options)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        out = tmp_path_factory.mktemp(name)
+        simulate_district(out, end_year=END_YEAR, **options)
+        return District(out, options["persons"])
+    # The workers' base temporary directories (popen-gw0, …) share the run's as their parent.
+    shared = tmp_path_factory.getbasetemp().parent / "simulated"
+    shared.mkdir(exist_ok=True)
+    out, done = shared / name, shared / f"{name}.done"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not done.exists():
+            shutil.rmtree(out, ignore_errors=True)  # a worker that died half-way
+            out.mkdir()
+            simulate_district(out, end_year=END_YEAR, **options)
+            done.touch()
     return District(out, options["persons"])
 
 
