@@ -52,31 +52,11 @@ class LoadState:
     # --- rejections ----------------------------------------------------------------------
 
     def reject(self, table: Table, index: int, key: str, problem: Rejected) -> None:
-        self.report.rejected.append(
-            Rejection(
-                file=table.file,
-                line=table.line(index),
-                key=key,
-                field=problem.field,
-                code=problem.code,
-                message_zh=problem.message_zh,
-                message_en=problem.message_en,
-            )
-        )
+        self.report.rejected.append(_rejection(table, index, key, problem))
         self.rejected_rows[table.kind].add(table.line(index))
 
     def warn(self, table: Table, index: int, key: str, problem: rules.Problem) -> None:
-        self.report.warnings.append(
-            Rejection(
-                file=table.file,
-                line=table.line(index),
-                key=key,
-                field=problem.field,
-                code=problem.code,
-                message_zh=problem.message_zh,
-                message_en=problem.message_en,
-            )
-        )
+        self.report.warnings.append(_rejection(table, index, key, problem))
 
     def rejected_count(self, kind: str) -> int:
         return len(self.rejected_rows[kind])
@@ -237,3 +217,16 @@ class LoadState:
         at = index_in(keys, self.key_array())
         at[blank(keys)] = -1
         return at
+
+
+def _rejection(table: Table, index: int, key: str, problem: Rejected | rules.Problem) -> Rejection:
+    """The report line of a row's problem: file, line, key, field, code and both messages."""
+    return Rejection(
+        file=table.file,
+        line=table.line(index),
+        key=key,
+        field=problem.field,
+        code=problem.code,
+        message_zh=problem.message_zh,
+        message_en=problem.message_en,
+    )
