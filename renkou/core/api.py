@@ -91,7 +91,7 @@ def me(request: HttpRequest):
 @router.get("/units", response={200: list[UnitOut], 401: ErrorOut, 422: ErrorOut})
 @paginate(UnitPages, page_size=100)
 def list_units(request: HttpRequest, filters: Query[UnitFilters]):
-    return filters.filter(queries.units_visible_to(request.user)).order_by("path")
+    return queries.find_units(request.user, filters)
 
 
 @router.get("/units/{unit_id}", response={200: UnitOut, **READ_ERRORS})

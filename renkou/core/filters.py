@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 from ninja import Field, FilterSchema
 
 from renkou.core.models import OrgUnit
+from renkou.lib.scoping import prefix_q
 
 # PostgreSQL text cannot hold NUL; ids are 64-bit (SQLite overflows on a larger one).
 NO_NUL = r"^[^\x00]*$"
@@ -29,8 +30,11 @@ class UnitFilters(FilterSchema):
             queryset = queryset.filter(
                 code__gte=self.code_prefix, code__lt=self.code_prefix + "\U0010ffff"
             )
-        if self.q:
-            queryset = queryset.filter(Q(name__contains=self.q) | Q(code=self.q))
+        text = (self.q or "").strip()
+        if text:
+            # a name fragment, or the first digits of a division code (the unit picker's
+            # search and the API's answer alike)
+            queryset = queryset.filter(Q(name__contains=text) | prefix_q("code", text))
         if not self.include_closed:
             queryset = queryset.filter(closed_on__isnull=True)
         return queryset

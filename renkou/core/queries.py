@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from renkou.core.filters import UnitFilters
 from renkou.core.models import AccessLog, Assignment, OrgUnit, OrgUnitChange, User
 from renkou.lib import scoping
 
@@ -26,6 +27,12 @@ def assigned_unit_paths(user: User, day: datetime.date) -> list[str]:
 
 def units_visible_to(user: User) -> QuerySet[OrgUnit]:
     return scoping.scope(OrgUnit.objects.all(), user)
+
+
+def find_units(user: User, filters: UnitFilters) -> QuerySet[OrgUnit]:
+    """The units in the user's scope that match `filters`, in tree order: the unit picker
+    and `GET /api/v1/units` both answer with this."""
+    return filters.filter(units_visible_to(user)).order_by("path")
 
 
 def get_unit_for(user: User, pk: int | str) -> OrgUnit:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from renkou.core import actions, queries
+from renkou.core.filters import UnitFilters, filters_from_query
 from renkou.core.forms import (
     AssignForm,
     AuditFilterForm,
@@ -208,6 +209,9 @@ def unit_split(request: HttpRequest, pk: int) -> HttpResponse:
     return _unit_form_page(request, unit, form, _("Split %(unit)s") % {"unit": unit.name}, split)
 
 
+PICKER_ROWS = 30  # the first units in tree order; typing narrows them
+
+
 @login_required
 def unit_picker(request: HttpRequest) -> HttpResponse:
     """GET: units matching `q` (htmx); POST: make one the current unit of the session."""
@@ -218,14 +222,12 @@ def unit_picker(request: HttpRequest) -> HttpResponse:
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
             target = "unit-tree"
         return redirect(target or "unit-tree")
-    text = request.GET.get("q", "").strip()
-    units = queries.units_visible_to(request.user).filter(closed_on__isnull=True)
-    if text:
-        units = units.filter(name__contains=text) | units.filter(code__startswith=text)
+    filters, _valid = filters_from_query(UnitFilters, request.GET)
+    units = queries.find_units(request.user, filters)
     return render(
         request,
         "core/partials/unit_options.html",
-        {"units": units.order_by("path")[:30], "q": text},
+        {"units": units[:PICKER_ROWS], "q": (filters.q or "").strip()},
     )
 
 
