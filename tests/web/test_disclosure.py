@@ -204,3 +204,49 @@ def test_revealers_see_exact_dates_and_their_export_is_logged(client, cast, worl
     ).json()
     assert api["id_number"] == mother.id_number and api["birth_date"] == "1962-03-08"
     assert AccessLog.objects.filter(action="reveal", object_id=str(mother.pk)).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_district_as_its_grid_worker(settings, tmp_path, client):
+    """The reproduction of issue 13 on the simulated district: its grid worker's residents
+    XLSX and a page of 100 persons from the API, each row counted on its own."""
+    from django.core.management import call_command
+
+    from renkou.core import actions as core_actions
+    from renkou.core.models import User
+
+    settings.DATA_DIR = tmp_path
+    call_command("demo", persons=3000, stdout=io.StringIO())
+    grid = User.objects.get(username="dm_grid")
+    assert not grid.has_perm("core.reveal_id_number")
+    village = grid.assignments.get().unit
+    client.force_login(grid, backend="renkou.core.backends.RoleBackend")
+    numbers = dict(Person.objects.exclude(id_number=None).values_list("pk", "id_number"))
+    born = dict(Person.objects.values_list("pk", "birth_date"))
+    by_name: dict[str, list[int]] = {}
+    for pk, name in Person.objects.values_list("pk", "name"):
+        by_name.setdefault(name, []).append(pk)
+
+    url = reverse("unit-persons", args=[village.pk, "residents"])
+    book = load_workbook(io.BytesIO(client.get(url, {"format": "xlsx"}).content))
+    rows = list(book.active.iter_rows(values_only=True))[1:]
+    checked = 0
+    for row in rows:
+        text = " ".join("" if v is None else str(v) for v in row)
+        for pk in by_name.get(row[0], []):
+            if pk in numbers and numbers[pk][:6] in text:
+                n = candidates_in(text, numbers[pk], born[pk], stop_at=FLOOR)
+                assert n >= FLOOR, (row, n)
+                checked += 1
+    assert checked >= 100
+
+    _token, raw = core_actions.issue_api_token(actor=None, user=grid, name="privacy")
+    page = client.get(
+        "/api/v1/persons", {"page_size": 100}, HTTP_AUTHORIZATION=f"Bearer {raw}"
+    ).json()
+    with_numbers = [item for item in page["items"] if item["id"] in numbers]
+    assert len(with_numbers) >= 50
+    for item in with_numbers:
+        text = json.dumps(item, ensure_ascii=False)
+        n = candidates_in(text, numbers[item["id"]], born[item["id"]], stop_at=FLOOR)
+        assert n >= FLOOR, (item, n)
