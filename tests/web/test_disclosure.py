@@ -9,9 +9,12 @@ exact if any rendering of it appears anywhere in the answer.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import io
 import json
+import re
+import zlib
 
 import pytest
 from django.urls import reverse
@@ -21,6 +24,7 @@ from renkou.births import actions as births_actions
 from renkou.core.models import AccessLog
 from renkou.registry import actions as registry
 from renkou.registry.models import Event, Household, Person
+from tests.benefits.world import build_world
 from tests.births.conftest import make_couple, new_application, tick_all
 from tests.conftest import api_headers, make_id
 from tests.lib.candidates import candidates_in
@@ -42,6 +46,43 @@ def _xlsx_text(content: bytes) -> str:
     return "\n".join(cells)
 
 
+_PDF_STRING = re.compile(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", re.S)
+_PDF_ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.S)
+_PDF_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
+def _pdf_unescape(literal: bytes) -> bytes:
+    def one(match: re.Match[bytes]) -> bytes:
+        code = match.group(1)
+        if code[:1].isdigit():
+            return bytes([int(code, 8)])
+        return _PDF_ESCAPES.get(code, code)
+
+    return _PDF_ESCAPE.sub(one, literal)
+
+
+def _pdf_text(content: bytes) -> str:
+    """The text drawn in a ReportLab PDF: every content stream is inflated (ASCII85 and
+    Flate) and each shown string decoded, as UTF-16 (the Chinese CID font) or Latin-1."""
+    streams = [content]
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", content, re.S):
+        data = match.group(1).strip()
+        for decode in (lambda b: zlib.decompress(base64.a85decode(b, adobe=True)), zlib.decompress):
+            try:
+                streams.append(decode(data))
+                break
+            except (ValueError, zlib.error):
+                continue
+    shown = []
+    for stream in streams:
+        for literal in _PDF_STRING.finditer(stream):
+            raw = _pdf_unescape(literal.group(1))
+            shown.append(raw.decode("latin-1"))
+            if len(raw) % 2 == 0:
+                shown.append(raw.decode("utf-16-be", errors="replace"))
+    return "\n".join([content.decode("latin-1"), *shown])
+
+
 def _text(response) -> str:
     if response.status_code == 403:
         return ""  # the role may not open it: it sees nothing there
@@ -50,7 +91,7 @@ def _text(response) -> str:
     if "spreadsheetml" in kind:
         return _xlsx_text(response.content)
     if kind.startswith("application/pdf"):
-        return response.content.decode("latin-1")
+        return _pdf_text(response.content)
     if kind.startswith("application/json"):
         return json.dumps(response.json(), ensure_ascii=False)
     return response.content.decode()
@@ -158,6 +199,48 @@ def test_every_surface_leaves_a_thousand_candidates(client, cast, world, key):
         assert together >= FLOOR, person.name
 
 
+def _benefit_surfaces(client, cast, benefits, key: str) -> dict[str, str]:
+    """The benefit pages, exports (roster XLSX and PDF, public posting) and API answers."""
+    client.force_login(cast.users[key], backend="renkou.core.backends.RoleBackend")
+    headers = api_headers(cast, key)
+    urls = {
+        "benefit-cycle": (reverse("benefits-cycle", args=[benefits.cycle.pk]), {}),
+        "benefit-candidate": (reverse("benefits-candidate", args=[benefits.candidate.pk]), {}),
+        "benefit-posting": (reverse("benefits-cycle-posting", args=[benefits.posted.pk]), {}),
+        "benefit-roster": (reverse("benefits-roster", args=[benefits.roster.pk]), {}),
+        "benefit-roster-xlsx": (reverse("benefits-roster-xlsx", args=[benefits.roster.pk]), {}),
+        "benefit-roster-pdf": (reverse("benefits-roster-pdf", args=[benefits.roster.pk]), {}),
+        "api-benefit-candidates": (f"/api/v1/benefits/cycles/{benefits.cycle.pk}/candidates", {}),
+        "api-benefit-candidate": (f"/api/v1/benefits/candidates/{benefits.candidate.pk}", {}),
+        "api-benefit-lines": (f"/api/v1/benefits/rosters/{benefits.roster.pk}/lines", {}),
+    }
+    texts = {}
+    for name, (url, params) in urls.items():
+        extra = headers if url.startswith("/api/") else {}
+        texts[name] = _text(client.get(url, params, **extra))
+    return texts
+
+
+@pytest.mark.parametrize("key", ["grid_worker", "auditor"])
+def test_benefit_surfaces_leave_a_thousand_candidates(client, cast, key):
+    benefits = build_world(cast)
+    texts = _benefit_surfaces(client, cast, benefits, key)
+    union = "\n".join(texts.values())
+    for person in (benefits.elder, benefits.other_elder):
+        person.refresh_from_db()
+        assert person.id_number not in union
+        counts = {name: candidates_in(text, person.id_number, person.birth_date, stop_at=FLOOR)
+                  for name, text in texts.items()}  # fmt: skip
+        low = {name: n for name, n in counts.items() if n < FLOOR}
+        assert not low, (person.name, low)
+        together = candidates_in(union, person.id_number, person.birth_date, stop_at=FLOOR)
+        assert together >= FLOOR, person.name
+    assert f"{benefits.elder.birth_date:%Y-%m}" in texts["benefit-posting"]  # 出生年月
+    if key == "auditor":  # the roster is read by auditors, and its masks are counted
+        for name in ("benefit-roster-xlsx", "benefit-roster-pdf", "api-benefit-lines"):
+            assert benefits.elder.id_number[:6] + "*" * 12 in texts[name], name
+
+
 def test_the_masks_are_there_to_count(client, cast, world):
     """The enumeration is not vacuous: the masked numbers and birth months are on the pages."""
     texts = _surfaces(client, cast, world, "grid_worker")
@@ -166,6 +249,8 @@ def test_the_masks_are_there_to_count(client, cast, world):
     assert "1962-03" in texts[f"person-{mother.pk}"]
     assert mother.id_number[:6] + "*" * 12 in texts["residents-xlsx"]
     assert "1962-03" in texts["residents-xlsx"]
+    wife = world["couple"].wife
+    assert wife.id_number[:6] + "*" * 12 in texts["birth-certificate"]  # the PDF is read
     items = json.loads(texts["api-persons"])["items"]
     row = next(item for item in items if item["id"] == mother.pk)
     assert row["birth_date"] is None and row["birth_month"] == "1962-03"
