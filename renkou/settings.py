@@ -234,13 +234,33 @@ STORAGES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "renkou.lib.logredact.RedactPersonalData"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "redact": {"()": "renkou.lib.logredact.RedactPersonalData"},
+        # Request lines: query values dropped, then the same redaction (docs/operations.md).
+        "redact_access": {"()": "renkou.lib.accesslog.RedactAccessLine"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        # runserver's request lines (Django's own "django.server" handler has no filter).
+        "server": {
+            "class": "logging.StreamHandler",
+            "formatter": "server",
+            "filters": ["redact_access"],
+        },
     },
     "root": {"handlers": ["console"], "level": env("RENKOU_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+    },
 }
 
 RENKOU_PAGE_SIZE = 50

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from renkou.benefits import xlsx
 from renkou.benefits.models import Cycle, Roster, RosterLine
+from renkou.lib.disclosure import birth_month
 from renkou.lib.masking import mask_bank_account, mask_id_number
 
 ROSTER_HEADERS = (
@@ -75,12 +76,13 @@ def posting_xlsx(cycle: Cycle, candidates) -> bytes:
     sheet = book.create_sheet("公示名单")
     sheet.append([f"{cycle.programme.name_zh} {cycle.year}年 资格确认公示名单"])
     sheet.append([f"公示期：{cycle.posting_from or '—'} 至 {cycle.posting_to or '—'}"])
-    sheet.append(["序号", "单位", "姓名", "性别", "出生日期", "类别", "金额（元）"])
+    # A posting is public: 出生年月 only, whoever prints it (docs/privacy.md).
+    sheet.append(["序号", "单位", "姓名", "性别", "出生年月", "类别", "金额（元）"])
     kinds = {"new": "新增", "continuing": "续发", "exit": "退出"}
     for no, c in enumerate(candidates, start=1):
         sheet.append([
             no, c.unit.name, c.person.name, "男" if c.person.sex == "M" else "女",
-            c.person.birth_date.isoformat(), kinds.get(c.kind, c.kind), float(c.amount),
+            birth_month(c.person.birth_date), kinds.get(c.kind, c.kind), float(c.amount),
         ])  # fmt: skip
     out = io.BytesIO()
     book.save(out)

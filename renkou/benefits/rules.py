@@ -260,12 +260,13 @@ def _in_district(facts: Facts, params: dict, ctx: Context) -> Outcome:
 def _born_on_or_after(facts: Facts, params: dict, ctx: Context) -> Outcome:
     limit = _date(params["date"])
     met = facts.birth_date >= limit
-    return met, f"出生于{facts.birth_date}", f"born {facts.birth_date}"
+    return met, f"出生于{facts.birth_date:%Y年%m月}", f"born {facts.birth_date:%Y-%m}"
 
 
 def _born_before(facts: Facts, params: dict, ctx: Context) -> Outcome:
     limit = _date(params["date"])
-    return facts.birth_date < limit, f"出生于{facts.birth_date}", f"born {facts.birth_date}"
+    born_zh, born_en = f"出生于{facts.birth_date:%Y年%m月}", f"born {facts.birth_date:%Y-%m}"
+    return facts.birth_date < limit, born_zh, born_en
 
 
 def _whose_birth(facts: Facts, params: dict) -> tuple[datetime.date | None, str, str]:
@@ -306,8 +307,8 @@ def _no_birth_outside_policy(facts: Facts, params: dict, ctx: Context) -> Outcom
     if outside:
         return (
             False,
-            f"{span_zh}有{len(outside)}个政策外生育（{outside[0].birth_date}）",
-            f"{len(outside)} birth(s) outside the policy {span_en} ({outside[0].birth_date})",
+            f"{span_zh}有{len(outside)}个政策外生育（{outside[0].birth_date:%Y年%m月}）",
+            f"{len(outside)} birth(s) outside the policy {span_en} ({outside[0].birth_date:%Y-%m})",
         )
     unclassified = [k for k in window if k.policy in ("", "unknown")]
     if unclassified:
@@ -403,8 +404,8 @@ def _child_months(facts: Facts, params: dict, ctx: Context) -> Outcome:
     months = months_paid(facts.birth_date, ctx.year, int(params["years"]), start)
     return (
         months > 0,
-        f"出生于{facts.birth_date}，{ctx.year}年计发{months}个月",
-        f"born {facts.birth_date}: {months} month(s) paid in {ctx.year}",
+        f"出生于{facts.birth_date:%Y年%m月}，{ctx.year}年计发{months}个月",
+        f"born {facts.birth_date:%Y-%m}: {months} month(s) paid in {ctx.year}",
     )
 
 

@@ -20,7 +20,7 @@ from renkou.births.filters import ApplicationFilters
 from renkou.births.models import BirthApplication
 from renkou.core import actions as core_actions
 from renkou.core.filters import MAX_ID, NO_NUL
-from renkou.lib import paging
+from renkou.lib import disclosure, paging
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import queries as registry_queries
@@ -89,7 +89,11 @@ class ApplicationOut(Schema):
     child_order: int
     applied_on: datetime.date
     expected_birth_date: datetime.date | None
-    actual_birth_date: datetime.date | None
+    actual_birth_date: datetime.date | None = Field(
+        description="The child's birth date; null for callers without core.reveal_id_number, "
+        "who get `actual_birth_month` (docs/privacy.md)."
+    )
+    actual_birth_month: str = Field(description="YYYY-MM of the birth, or empty.")
     contact_name: str
     contact_phone: str = Field(description="Always masked.")
     unit_id: int
@@ -122,7 +126,8 @@ class ApplicationPage(Schema):
 PageIn = paging.page_input(20, 100)
 
 
-def _out(application: BirthApplication) -> dict[str, Any]:
+def _out(application: BirthApplication, request: HttpRequest) -> dict[str, Any]:
+    full = disclosure.may_see_birth_date(request.user)
     husband = application.husband
     return {
         "id": application.pk,
@@ -135,7 +140,8 @@ def _out(application: BirthApplication) -> dict[str, Any]:
         "child_order": application.child_order,
         "applied_on": application.applied_on,
         "expected_birth_date": application.expected_birth_date,
-        "actual_birth_date": application.actual_birth_date,
+        "actual_birth_date": application.actual_birth_date if full else None,
+        "actual_birth_month": disclosure.birth_month(application.actual_birth_date),
         "contact_name": application.contact_name,
         "contact_phone": mask_phone(application.contact_phone),
         "unit_id": application.unit_id,
@@ -152,7 +158,7 @@ def _out(application: BirthApplication) -> dict[str, Any]:
     }
 
 
-def _detail(application: BirthApplication) -> dict[str, Any]:
+def _detail(application: BirthApplication, request: HttpRequest) -> dict[str, Any]:
     documents = [
         {
             "code": item.code, "name_zh": item.label[0], "name_en": item.label[1],
@@ -166,7 +172,7 @@ def _detail(application: BirthApplication) -> dict[str, Any]:
     verifications = list(
         application.verification_requests.values("person_id", "division_code", "status")
     )
-    return _out(application) | {
+    return _out(application, request) | {
         "evaluation": application.evaluation,
         "documents": documents,
         "transitions": transitions,
@@ -181,7 +187,7 @@ def list_birth_applications(
     """Applications in the caller's units, newest first; by state and unit subtree."""
     core_actions.require_perm(request.user, VIEW)
     found = paging.api_page(queries.filtered_applications(request.user, filters), page)
-    return found.as_api([_out(a) for a in found.rows])
+    return found.as_api([_out(a, request) for a in found.rows])
 
 
 @router.post("/births/applications", response={201: ApplicationDetail, **WRITE_ERRORS})
@@ -200,14 +206,14 @@ def create_birth_application(request: HttpRequest, payload: ApplicationIn):
         contact_name=payload.contact_name, contact_phone=payload.contact_phone,
         reason=payload.reason,
     )  # fmt: skip
-    return Status(201, _detail(queries.get_application_for(request.user, application.pk)))
+    return Status(201, _detail(queries.get_application_for(request.user, application.pk), request))
 
 
 @router.get("/births/applications/{application_id}", response={200: ApplicationDetail, **READS})
 def get_birth_application(request: HttpRequest, application_id: Id):
     application = queries.get_application_for(request.user, application_id)
     core_actions.require_perm(request.user, VIEW)
-    return _detail(application)
+    return _detail(application, request)
 
 
 @router.post(
@@ -222,7 +228,7 @@ def transition_birth_application(request: HttpRequest, application_id: Id, paylo
         actor=request.user, application=application, action=payload.action,
         note=payload.note, reason=payload.reason,
     )  # fmt: skip
-    return _detail(queries.get_application_for(request.user, application_id))
+    return _detail(queries.get_application_for(request.user, application_id), request)
 
 
 @router.post(
@@ -238,4 +244,4 @@ def check_birth_document(
         actor=request.user, application=application, code=code, received=payload.received,
         note=payload.note,
     )  # fmt: skip
-    return _detail(queries.get_application_for(request.user, application_id))
+    return _detail(queries.get_application_for(request.user, application_id), request)

@@ -149,20 +149,18 @@ def is_valid(text: str, *, today: datetime.date | None = None) -> bool:
 
 
 def mask(number: str) -> str:
-    """Hide the birth date and sequence: ``110105********002X``.
+    """Keep only the region code: ``110105************``.
 
-    18 characters keep the first 6 and last 4; 15 digits keep the first 6 and last 4 with 5
-    stars; anything else keeps only the last 4 (or nothing if it is 4 characters or fewer,
-    since "the last 4" would then be the whole value).
+    The birth date, the sequence (whose last digit gives the sex) and the check character
+    are all hidden, so the mask tells nothing the person's registration region does not
+    already tell (docs/privacy.md): next to an exact birth date, even the last four would
+    leave about ten possible numbers. 15-digit numbers keep their 6-digit region the same
+    way; anything else is starred throughout.
     """
     cleaned = _clean(number)
-    if len(cleaned) == 18:
-        return cleaned[:6] + "*" * 8 + cleaned[-4:]
-    if len(cleaned) == 15:
-        return cleaned[:6] + "*" * 5 + cleaned[-4:]
-    if len(cleaned) <= 4:
-        return "*" * len(cleaned)
-    return "*" * (len(cleaned) - 4) + cleaned[-4:]
+    if len(cleaned) in (15, 18):
+        return cleaned[:6] + "*" * (len(cleaned) - 6)
+    return "*" * len(cleaned)
 
 
 def _clean(text: str) -> str:

@@ -1,4 +1,6 @@
-"""A logging filter that masks ID numbers and phone numbers before anything is written."""
+"""A logging filter that masks ID numbers and phone numbers before anything is written.
+
+ID numbers keep only their region code, like `idnumber.mask` (docs/privacy.md)."""
 
 from __future__ import annotations
 
@@ -18,8 +20,8 @@ _PHONE = re.compile(rf"(?<!\d)((?:\+?86{_SEP})?1[3-9]\d){_SEP}(\d{{4}}){_SEP}(\d
 def redact(text: str) -> str:
     def id_sub(match: re.Match[str]) -> str:
         if match.group(1):
-            return f"{match.group(1)}********{match.group(3)[-4:]}"
-        return f"{match.group(4)}*****{match.group(6)}"
+            return f"{match.group(1)}************"
+        return f"{match.group(4)}*********"
 
     text = _ID_NUMBER.sub(id_sub, text)
     return _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)

@@ -17,7 +17,7 @@ _MOBILE = re.compile(r"(?P<prefix>\+?86)?(?P<number>1[0-9]{10})")
 
 
 def mask_id_number(number: str | None) -> str:
-    """``11010519491231002X`` -> ``110105********002X`` (see :func:`idnumber.mask`)."""
+    """``11010519491231002X`` -> ``110105************`` (see :func:`idnumber.mask`)."""
     if not number:
         return ""
     return idnumber.mask(number)

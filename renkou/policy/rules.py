@@ -352,8 +352,8 @@ def check_rural_first_child_girl(facts: CoupleFacts, regime: RegimeSpec, params:
     sex_zh, sex_en = ("女孩", "a girl") if girl else ("男孩", "a boy")
     return (
         all3([rural, girl]),
-        f"{zh}；第一个子女为{sex_zh}（{first.birth_date}出生）",
-        f"{en}; the first child is {sex_en} (born {first.birth_date})",
+        f"{zh}；第一个子女为{sex_zh}（{first.birth_date:%Y年%m月}出生）",
+        f"{en}; the first child is {sex_en} (born {first.birth_date:%Y-%m})",
     )
 
 

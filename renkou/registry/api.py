@@ -17,8 +17,8 @@ from pydantic import field_validator
 from renkou.core import actions as core_actions
 from renkou.core import queries as core_queries
 from renkou.core.filters import MAX_ID, NO_NUL
+from renkou.lib import disclosure, scoping
 from renkou.lib import paging as paging_lib
-from renkou.lib import scoping
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.lib.codes import ETHNIC_GROUPS, FAMILY_RELATIONS
 from renkou.lib.masking import mask_id_number, mask_phone
@@ -72,8 +72,15 @@ class PersonOut(Schema):
     id: int
     name: str
     sex: str
-    birth_date: datetime.date
-    id_number: str = Field(description="Masked unless revealed (reveal=1 and the permission).")
+    birth_date: datetime.date | None = Field(
+        description="The exact birth date for callers holding core.reveal_id_number; null for "
+        "everyone else, who get `birth_month` only (docs/privacy.md)."
+    )
+    birth_month: str = Field(description="Year and month of birth, YYYY-MM (出生年月).")
+    id_number: str = Field(
+        description="Region code and stars (110105************) unless revealed (reveal=1 and "
+        "the permission)."
+    )
     status: str
     floating: str
     unit_id: int
@@ -171,19 +178,26 @@ def _shown_ids(request: HttpRequest, persons: list[Person], reveal: bool) -> dic
     return shown
 
 
-def _row(person: Person, id_number: str) -> dict[str, Any]:
+def _row(person: Person, id_number: str, full_birth_date: bool) -> dict[str, Any]:
     row = {field: getattr(person, field) for field in _ROW_FIELDS}
-    return row | {"id_number": id_number, "unit_name": person.unit.name}
+    return row | {
+        "id_number": id_number,
+        "unit_name": person.unit.name,
+        "birth_date": person.birth_date if full_birth_date else None,
+        "birth_month": disclosure.birth_month(person.birth_date),
+    }
 
 
 def _rows(request: HttpRequest, persons: list[Person], reveal: bool) -> list[dict[str, Any]]:
     shown = _shown_ids(request, persons, reveal)
-    return [_row(person, shown[person.pk]) for person in persons]
+    full = disclosure.may_see_birth_date(request.user)
+    return [_row(person, shown[person.pk], full) for person in persons]
 
 
 def _detail(request: HttpRequest, person: Person, reveal: bool) -> dict[str, Any]:
     family = queries.family_of(person)
-    detail = _row(person, _shown_ids(request, [person], reveal)[person.pk])
+    full = disclosure.may_see_birth_date(request.user)
+    detail = _row(person, _shown_ids(request, [person], reveal)[person.pk], full)
     detail |= {field: getattr(person, field) for field in _DETAIL_FIELDS}
     detail["phone"] = mask_phone(person.phone)
     detail["household_number"] = person.household.number if person.household_id else None
@@ -404,9 +418,10 @@ def get_household(request: HttpRequest, household_id: int, reveal: bool = False)
         .order_by("relation_to_head", "birth_date", "pk")
     )
     shown = _shown_ids(request, members, reveal)
+    full = disclosure.may_see_birth_date(request.user)
     return _household_row(household) | {
         "members": [
-            _row(person, shown[person.pk]) | {"relation_to_head": person.relation_to_head}
+            _row(person, shown[person.pk], full) | {"relation_to_head": person.relation_to_head}
             for person in members
         ],
     }
@@ -418,7 +433,12 @@ def get_household(request: HttpRequest, household_id: int, reveal: bool = False)
 class EventOut(Schema):
     id: int
     kind: str
-    date: datetime.date
+    date: datetime.date | None = Field(
+        description="null for a birth event when the caller does not hold "
+        "core.reveal_id_number: a birth event's date is the child's birth date, shown to "
+        "such callers as `month` only (docs/privacy.md)."
+    )
+    month: str = Field(description="Year and month of the event, YYYY-MM.")
     state: str = Field(description="active, superseded (corrected) or voided (deleted).")
     person_id: int
     person_name: str
@@ -442,6 +462,18 @@ class EventOut(Schema):
     @staticmethod
     def resolve_person_name(obj: Event) -> str:
         return obj.person.name
+
+    @staticmethod
+    def resolve_date(obj: Event, context: Any) -> datetime.date | None:
+        if obj.kind == EventKind.BIRTH:
+            user = getattr(context.get("request"), "user", None) if context else None
+            if not disclosure.may_see_birth_date(user):
+                return None
+        return obj.date
+
+    @staticmethod
+    def resolve_month(obj: Event) -> str:
+        return disclosure.birth_month(obj.date)
 
 
 class EventPage(Schema):

@@ -14,7 +14,8 @@ from renkou.core import actions as core_actions
 from renkou.core import queries as core_queries
 from renkou.core.filters import filters_from_query
 from renkou.core.forms import add_action_errors
-from renkou.lib import paging
+from renkou.lib import disclosure, paging
+from renkou.lib.disclosure import birth_month
 from renkou.lib.http import require
 from renkou.lib.masking import mask_id_number
 from renkou.registry import actions, forms, queries
@@ -140,7 +141,8 @@ def event_record(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 def event_correct(request: HttpRequest, pk: int) -> HttpResponse:
     event = queries.get_event_for(request.user, pk)
     require(request, "registry.change_person")
-    form = forms.CorrectionForm(request.POST or None, initial={"date": event.date})
+    initial = {"date": event.date} if _day_shown(request, event) else {}
+    form = forms.CorrectionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             actions.correct_event(
@@ -154,10 +156,20 @@ def event_correct(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Corrected."))
             return redirect("person-detail", pk=event.person_id)
-    title = _("Correct %(event)s") % {"event": event}
+    title = _("Correct %(event)s") % {"event": _event_label(request, event)}
     return render(
         request, "registry/form.html", {"form": form, "title": title, "person": event.person}
     )
+
+
+def _day_shown(request: HttpRequest, event) -> bool:
+    """A birth event's date is a birth date: exact only for users who may see those."""
+    return event.kind != "birth" or disclosure.may_see_birth_date(request.user)
+
+
+def _event_label(request: HttpRequest, event) -> str:
+    day = event.date.isoformat() if _day_shown(request, event) else birth_month(event.date)
+    return f"{event.get_kind_display()} {day}"
 
 
 @login_required
@@ -173,7 +185,7 @@ def event_void(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Deleted; the record is kept and marked."))
             return redirect("person-detail", pk=event.person_id)
-    title = _("Delete %(event)s") % {"event": event}
+    title = _("Delete %(event)s") % {"event": _event_label(request, event)}
     return render(
         request, "registry/form.html", {"form": form, "title": title, "person": event.person}
     )
@@ -212,8 +224,18 @@ def unit_persons(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     persons = persons.select_related("unit", "residence_unit", "household")
     title = f"{unit.name} · {LIST_TITLES[kind]}"
     if request.GET.get("format") == "xlsx":
+        full = disclosure.may_see_birth_date(request.user)
+        content, count = persons_xlsx(
+            persons.iterator(chunk_size=2000), str(LIST_TITLES[kind]), full_birth_dates=full
+        )
+        if full:
+            core_actions.log_access(
+                actor=request.user, record=unit, field="birth_date", unit=unit,
+                action="export", reason=f"persons-{kind}.xlsx: {count} rows",
+                ip_address=request.META.get("REMOTE_ADDR"),
+            )  # fmt: skip
         response = HttpResponse(
-            persons_xlsx(persons.iterator(chunk_size=2000), str(LIST_TITLES[kind])),
+            content,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         response["Content-Disposition"] = f'attachment; filename="persons-{unit.code}-{kind}.xlsx"'

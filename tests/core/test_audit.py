@@ -13,7 +13,7 @@ from renkou.core import actions
 from renkou.core.models import AccessLog
 
 FULL_ID = "11010519491231002X"
-MASKED_ID = "110105********002X"
+MASKED_ID = "110105************"  # region only (docs/privacy.md)
 
 
 class _Table(HTMLParser):

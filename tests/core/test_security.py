@@ -683,10 +683,10 @@ def test_redact_masks_id_numbers_and_mobiles():
     text = f"身份证{ID_18}，旧证{ID_15}，手机{MOBILE}，小写 11010519491231002x。"
     cleaned = redact(text)
     assert ID_18 not in cleaned and ID_15 not in cleaned and MOBILE not in cleaned
-    assert "110105********002X" in cleaned
-    assert "110105*****1002" in cleaned
+    # Only the region code is kept, as on the pages (docs/privacy.md).
+    assert "110105************" in cleaned and "002X" not in cleaned and "002x" not in cleaned
+    assert "110105*********" in cleaned and "1002" not in cleaned
     assert "138****5678" in cleaned
-    assert "110105********002x" in cleaned
     # Shorter numbers (a 12-digit division code, counts) are left alone.
     assert redact("单位 510199001001，共 1234 人") == "单位 510199001001，共 1234 人"
 
@@ -713,7 +713,7 @@ def test_log_records_are_redacted_through_the_filter():
     finally:
         logger.removeHandler(handler)
         logger.propagate = True
-    assert handler.lines[0] == "WARNING lookup of 110105********002X by 138****5678"
+    assert handler.lines[0] == "WARNING lookup of 110105************ by 138****5678"
     assert handler.lines[1] == "WARNING plain no personal data"
 
 

@@ -53,7 +53,7 @@ def test_known_number_parses() -> None:
         sex="F",
     )
     assert str(parsed) == VALID
-    assert parsed.masked == "110105********002X"
+    assert parsed.masked == "110105************"
 
 
 def test_check_character_of_known_number() -> None:
@@ -240,10 +240,10 @@ def test_to_18_rejects_wrong_input() -> None:
 @pytest.mark.parametrize(
     ("number", "masked"),
     [
-        (VALID, "110105********002X"),
-        ("11010519491231002x", "110105********002X"),
-        ("110105491231002", "110105*****1002"),
-        ("G12345678", "*****5678"),
+        (VALID, "110105************"),
+        ("11010519491231002x", "110105************"),
+        ("110105491231002", "110105*********"),
+        ("G12345678", "*********"),
         ("1234", "****"),
         ("", ""),
     ],
@@ -296,10 +296,10 @@ def test_digit_change_in_birth_date_is_caught_somehow(number: str, index: int, s
 
 
 @given(valid_numbers.flatmap(lambda number: st.tuples(st.just(number), disguised(number))))
-def test_mask_keeps_first_6_and_last_4(pair: tuple[str, str]) -> None:
+def test_mask_keeps_only_the_region(pair: tuple[str, str]) -> None:
     number, variant = pair
     masked = idnumber.mask(variant)
-    assert masked == number[:6] + "********" + number[-4:]
+    assert masked == number[:6] + "*" * 12
 
 
 @given(
@@ -312,7 +312,7 @@ def test_15_to_18_round_trip(region: str, born: datetime.date, sequence: int) ->
     number18 = idnumber.to_18(number15)
     assert number18 == build(region, born, sequence)
     assert idnumber.parse(number15) == idnumber.parse(number18)
-    assert idnumber.mask(number15) == number15[:6] + "*****" + number15[-4:]
+    assert idnumber.mask(number15) == number15[:6] + "*" * 9
 
 
 def _change_digit(first17: str, index: int, shift: int) -> str:

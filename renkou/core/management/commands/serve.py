@@ -40,6 +40,9 @@ class Command(BaseCommand):
                     str(workers),
                     "--access-logfile",
                     "-",
+                    # Access-log lines without query values or personal data (lib.accesslog).
+                    "--logger-class",
+                    "renkou.lib.accesslog.RedactingGunicornLogger",
                 ]
             ),
             subprocess.Popen([python, "-m", "renkou.cli", "db_worker"]),  # noqa: S603
