@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -157,19 +157,42 @@ def _context(cycle: Cycle) -> rules.Context:
     )
 
 
+def _insert_once(obj, duplicate: ValidationError):
+    """Insert `obj` in a savepoint. A concurrent request that passed the same existence
+    check and wrote first makes the unique constraint refuse this row: the caller gets the
+    check's clear message (`duplicate`), never an IntegrityError."""
+    try:
+        with transaction.atomic():
+            obj.save(force_insert=True)
+    except IntegrityError as error:
+        raise duplicate from error
+    return obj
+
+
+def _lock(model, pk: int):
+    """The row, locked until the transaction ends (PostgreSQL; SQLite's IMMEDIATE
+    transactions already hold the database's write lock): concurrent writers of the same
+    cycle or roster queue here instead of racing past each other's checks."""
+    return model.objects.select_for_update().get(pk=pk)
+
+
 @transaction.atomic
 def open_cycle(*, actor: User | None, programme: Programme, year: int, district: OrgUnit) -> Cycle:
     if district.level != 1:
         raise _error("资格确认以区县为单位", "a cycle runs for a district", "unit")
+    exists = _error("该项目本年度已有资格确认", "this programme already has a cycle this year")
     if Cycle.objects.filter(programme=programme, year=year, unit=district).exists():
-        raise _error("该项目本年度已有资格确认", "this programme already has a cycle this year")
+        raise exists
     spec = programmes.spec_of(programme)
-    cycle = Cycle.objects.create(
-        programme=programme,
-        year=year,
-        unit=district,
-        reference_date=spec.reference_date(year),
-        created_by=actor,
+    cycle = _insert_once(
+        Cycle(
+            programme=programme,
+            year=year,
+            unit=district,
+            reference_date=spec.reference_date(year),
+            created_by=actor,
+        ),
+        exists,
     )
     find_candidates(cycle=cycle)
     return cycle
@@ -180,6 +203,12 @@ def find_candidates(
 ) -> dict[str, int]:
     """Evaluate the district; store the eligible and unknown, and every earlier beneficiary
     (continuing, or an exit with its reason). Replaces the candidates while none is decided."""
+    with transaction.atomic():
+        _lock(Cycle, cycle.pk)
+        return _find_candidates(cycle, registry_facts)
+
+
+def _find_candidates(cycle: Cycle, registry_facts: queries.RegistryFacts | None) -> dict[str, int]:
     if cycle.candidates.exclude(state="found").exists():
         raise _error("已有确认结果，不能重新查找", "decisions exist: candidates cannot be re-found")
     spec = programmes.spec_of(cycle.programme)
@@ -359,9 +388,10 @@ def build_roster(*, actor: User | None, cycle: Cycle, unit: OrgUnit) -> Roster:
     _require_status(cycle, "approved")
     if not unit.path.startswith(cycle.unit.path):
         raise _error("单位不在该区县内", "the unit is not in the cycle's district", "unit")
+    exists = _error("该单位本期名册已生成", "the roster of this unit exists")
     if Roster.objects.filter(cycle=cycle, unit=unit).exists():
-        raise _error("该单位本期名册已生成", "the roster of this unit exists")
-    roster = Roster.objects.create(cycle=cycle, unit=unit, created_by=actor)
+        raise exists
+    roster = _insert_once(Roster(cycle=cycle, unit=unit, created_by=actor), exists)
     in_unit = scoping.prefix_q("unit__path", unit.path)
     candidates = list(
         cycle.candidates.filter(in_unit, state="approved")
@@ -515,6 +545,10 @@ def _parse_bank_row(row: formats.Row) -> tuple[dict, list[dict]]:
     return parsed, problems
 
 
+def _existing_import(roster: Roster, digest: str) -> BankImport | None:
+    return BankImport.objects.filter(roster=roster, digest=digest).first()
+
+
 @transaction.atomic
 def import_bank_result(
     *, actor: User | None, roster: Roster, path: str | Path, file_name: str = ""
@@ -523,7 +557,8 @@ def import_bank_result(
     nothing (returns created False); a file with any bad row is refused whole."""
     data = Path(path).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    existing = BankImport.objects.filter(roster=roster, digest=digest).first()
+    _lock(Roster, roster.pk)  # one import of a roster at a time
+    existing = _existing_import(roster, digest)
     if existing is not None:
         return existing, False
     try:
@@ -546,9 +581,17 @@ def import_bank_result(
         problems += found
     if problems:
         raise BankFileError(problems)
-    bank_import = BankImport.objects.create(
-        roster=roster, digest=digest, file_name=file_name[:200], imported_by=actor, rows=len(parsed)
-    )
+    try:
+        with transaction.atomic():
+            bank_import = BankImport.objects.create(
+                roster=roster, digest=digest, file_name=file_name[:200], imported_by=actor,
+                rows=len(parsed),
+            )  # fmt: skip
+    except IntegrityError:  # the same file, imported meanwhile by a concurrent upload
+        existing = _existing_import(roster, digest)
+        if existing is None:
+            raise
+        return existing, False
     lines = list(roster.lines.select_related("person"))
     by_no = {line.line_no: line for line in lines}
     by_id = {(line.person.id_number or "").upper(): line for line in lines if line.person.id_number}
