@@ -24,7 +24,9 @@ from renkou.benefits.models import (
     BankResult,
     BenefitFact,
     Candidate,
+    CandidateDecision,
     Case,
+    CaseEvent,
     Cycle,
     Objection,
     Programme,
@@ -278,19 +280,46 @@ def _require_status(cycle: Cycle, *allowed: str) -> None:
         )
 
 
+def _record_decisions(
+    pairs: list[tuple[int, str]], action: str, to_state: str, actor: User | None, reason: str
+) -> None:
+    """One `CandidateDecision` row per (candidate id, state before)."""
+    CandidateDecision.objects.bulk_create(
+        [
+            CandidateDecision(
+                candidate_id=pk,
+                action=action,
+                from_state=before,
+                to_state=to_state,
+                actor=actor,
+                reason=reason[:500],
+            )  # fmt: skip
+            for pk, before in pairs
+        ],
+        batch_size=1000,
+    )
+
+
 @transaction.atomic
 def confirm_candidates(
-    *, actor: User, cycle: Cycle, candidate_ids: list[int], reject: bool = False
+    *, actor: User, cycle: Cycle, candidate_ids: list[int], reject: bool = False, reason: str = ""
 ) -> int:
-    """Township confirmation (乡镇确认) of the actor's candidates; or rejection."""
+    """Township confirmation (乡镇确认) of the actor's candidates; or rejection. Each
+    decision is kept (`CandidateDecision`), a later one never erases an earlier one."""
+    cycle = _lock(Cycle, cycle.pk)
     _require_status(cycle, "open")
-    visible = queries.candidates_visible_to(actor).filter(
-        cycle=cycle, pk__in=candidate_ids, state__in=["found", "confirmed", "rejected"]
+    visible = (
+        queries.candidates_visible_to(actor)
+        .filter(cycle=cycle, pk__in=candidate_ids, state__in=["found", "confirmed", "rejected"])
+        .exclude(kind="exit")
     )
+    pairs = list(visible.values_list("pk", "state"))
     state = "rejected" if reject else "confirmed"
-    return visible.exclude(kind="exit").update(
+    Candidate.objects.filter(pk__in=[pk for pk, _before in pairs]).update(
         state=state, confirmed_by=actor, confirmed_at=timezone.now()
     )
+    _record_decisions(pairs, "reject" if reject else "confirm", state, actor, reason.strip())
+    return len(pairs)
 
 
 @transaction.atomic
@@ -330,6 +359,10 @@ def settle_objection(
     objection.resolution = resolution
     objection.save()
     if upheld:
+        before = Candidate.objects.filter(pk=objection.candidate_id).values_list("state", flat=True)
+        _record_decisions(
+            [(objection.candidate_id, before.get())], "objection", "rejected", actor, resolution
+        )
         Candidate.objects.filter(pk=objection.candidate_id).update(
             state="rejected", kind="exit", exit_reason="objection"
         )
@@ -346,8 +379,10 @@ def approve_cycle(*, actor: User | None, cycle: Cycle, today: datetime.date | No
     pending = Objection.objects.filter(candidate__cycle=cycle, outcome="pending").count()
     if pending:
         raise _error(f"还有{pending}条异议未处理", f"{pending} objection(s) pending")
-    cycle.candidates.filter(state="confirmed").update(state="approved")
-    cycle.candidates.filter(kind="exit", state="found").update(state="approved")
+    approving = cycle.candidates.filter(Q(state="confirmed") | Q(kind="exit", state="found"))
+    pairs = list(approving.values_list("pk", "state"))
+    _record_decisions(pairs, "approve", "approved", actor, "")
+    Candidate.objects.filter(pk__in=[pk for pk, _before in pairs]).update(state="approved")
     cycle.status, cycle.approved_by, cycle.approved_at = "approved", actor, timezone.now()
     cycle.save()
     return cycle
@@ -809,12 +844,41 @@ def _same_person_findings(roster: Roster, lines: list[RosterLine]) -> list[tuple
     return findings
 
 
+@transaction.atomic
 def resolve_case(*, actor: User | None, case: Case, resolution: str) -> Case:
+    """Resolve an open case. A resolved case is refused (it reopens only through
+    `reopen_case`, with a reason), so nobody overwrites another's resolution; every step is a
+    `CaseEvent`."""
     if not resolution.strip():
         raise _error("请填写处理结果", "the resolution is required", "resolution")
-    case.status, case.resolution = "resolved", resolution.strip()
+    case = _lock(Case, case.pk)
+    if case.status == "resolved":
+        raise _error(
+            "该问题已处理，不能再次处理；如需更改，请先重新打开并说明理由",
+            "this case is already resolved; reopen it first, giving the reason",
+            "status",
+        )
+    case.status, case.resolution = "resolved", resolution.strip()[:500]
     case.resolved_by, case.resolved_at = actor, timezone.now()
     case.save()
+    CaseEvent.objects.create(case=case, action="resolve", actor=actor, reason=case.resolution)
+    return case
+
+
+@transaction.atomic
+def reopen_case(*, actor: User | None, case: Case, reason: str) -> Case:
+    """Reopen a resolved case, with the reason; the earlier resolution stays in the case's
+    history."""
+    if not reason.strip():
+        raise _error("请填写重新打开的理由", "give the reason for reopening", "reason")
+    case = _lock(Case, case.pk)
+    if case.status != "resolved":
+        raise _error(
+            "该问题尚未处理，无需重新打开", "this case is open: nothing to reopen", "status"
+        )
+    case.status, case.resolution, case.resolved_by, case.resolved_at = "open", "", None, None
+    case.save()
+    CaseEvent.objects.create(case=case, action="reopen", actor=actor, reason=reason.strip()[:500])
     return case
 
 

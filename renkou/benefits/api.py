@@ -122,6 +122,7 @@ class ExplainOut(Schema):
 class ConfirmIn(Schema):
     candidate_ids: list[Id] = Field(default_factory=list, max_length=5000)
     reject: bool = False
+    reason: str = Field("", max_length=500, description="kept in each candidate's history")
 
 
 class CountOut(Schema):
@@ -178,6 +179,25 @@ class CaseOut(Schema):
     detail_zh: str
     detail_en: str
     resolution: str
+
+
+class CaseEventOut(Schema):
+    action: Literal["resolve", "reopen"]
+    actor: str | None
+    at: datetime.datetime
+    reason: str
+
+
+class CaseDetail(CaseOut):
+    events: list[CaseEventOut]
+
+
+class ResolveIn(Schema):
+    resolution: str = Field(min_length=1, max_length=500)
+
+
+class ReopenIn(Schema):
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class CasePage(Schema):
@@ -355,7 +375,7 @@ def confirm_candidates(request: HttpRequest, cycle_id: Id, payload: ConfirmIn):
     _perm(request, "confirm_candidate")
     count = actions.confirm_candidates(
         actor=request.user, cycle=cycle, candidate_ids=list(payload.candidate_ids),
-        reject=payload.reject,
+        reject=payload.reject, reason=payload.reason,
     )  # fmt: skip
     return {"updated": count}
 
@@ -487,3 +507,47 @@ def set_bank_account(request: HttpRequest, payload: AccountIn):
     body = {"person_id": person.pk, "bank_name": account.bank_name,
             "account": mask_bank_account(account.account_no)}  # fmt: skip
     return Status(201, body)
+
+
+# --- case steps ----------------------------------------------------------------------------------
+
+
+def _case_detail(case) -> dict[str, Any]:
+    fields = ("id", "kind", "status", "unit_id", "roster_id", "person_id", "detail_zh",
+              "detail_en", "resolution")  # fmt: skip
+    events = [
+        {
+            "action": e.action,
+            "actor": e.actor.get_username() if e.actor else None,
+            "at": e.at,
+            "reason": e.reason,
+        }  # fmt: skip
+        for e in case.events.select_related("actor")
+    ]
+    return {**{name: getattr(case, name) for name in fields}, "events": events}
+
+
+@router.get("/benefits/cases/{case_id}", response={200: CaseDetail, **READS})
+def get_case(request: HttpRequest, case_id: Id):
+    """One case with its history: every resolution and reopening, by whom, when, why."""
+    case = queries.get_case_for(request.user, case_id)
+    _perm(request, "view_case")
+    return _case_detail(case)
+
+
+@router.post("/benefits/cases/{case_id}/resolve", response={200: CaseDetail, **WRITES})
+def resolve_case(request: HttpRequest, case_id: Id, payload: ResolveIn):
+    """Resolve an open case; a resolved case is a 422 (reopen it first)."""
+    case = queries.get_case_for(request.user, case_id)
+    _perm(request, "change_case")
+    actions.resolve_case(actor=request.user, case=case, resolution=payload.resolution)
+    return _case_detail(queries.get_case_for(request.user, case_id))
+
+
+@router.post("/benefits/cases/{case_id}/reopen", response={200: CaseDetail, **WRITES})
+def reopen_case(request: HttpRequest, case_id: Id, payload: ReopenIn):
+    """Reopen a resolved case, with the reason; an open case is a 422."""
+    case = queries.get_case_for(request.user, case_id)
+    _perm(request, "change_case")
+    actions.reopen_case(actor=request.user, case=case, reason=payload.reason)
+    return _case_detail(queries.get_case_for(request.user, case_id))

@@ -489,3 +489,76 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}"
+
+
+class CandidateDecision(models.Model):
+    """One decision on a candidate (append-only): the township's confirmation or rejection,
+    the district's approval, an objection upheld; who, when, from and to which state, and the
+    reason given. A later decision never overwrites an earlier one."""
+
+    scope_path_field = "candidate__unit__path"
+
+    class Action(models.TextChoices):
+        CONFIRM = "confirm", _("confirmed (确认)")
+        REJECT = "reject", _("rejected (不予确认)")
+        APPROVE = "approve", _("approved (审批)")
+        OBJECTION = "objection", _("objection upheld (异议成立)")
+
+    candidate = models.ForeignKey(
+        Candidate, verbose_name=_("candidate"), on_delete=models.CASCADE, related_name="decisions"
+    )
+    action = models.CharField(_("decision"), max_length=10, choices=Action.choices)
+    from_state = models.CharField(_("from"), max_length=10)
+    to_state = models.CharField(_("to"), max_length=10)
+    actor = models.ForeignKey(
+        "core.User",
+        verbose_name=_("staff"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("candidate decision")
+        verbose_name_plural = _("candidate decisions")
+        ordering = ["candidate", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_id}: {self.from_state} → {self.to_state}"
+
+
+class CaseEvent(models.Model):
+    """One step of a case (append-only): resolved or reopened, by whom, when, with the
+    resolution or the reason for reopening."""
+
+    scope_path_field = "case__unit__path"
+
+    class Action(models.TextChoices):
+        RESOLVE = "resolve", _("resolved (处理)")
+        REOPEN = "reopen", _("reopened (重新打开)")
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("step"), max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(
+        "core.User",
+        verbose_name=_("staff"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    reason = models.CharField(_("resolution or reason"), max_length=500)
+
+    class Meta:
+        verbose_name = _("case step")
+        verbose_name_plural = _("case steps")
+        ordering = ["case", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action}"

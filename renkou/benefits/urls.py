@@ -35,5 +35,7 @@ urlpatterns = [
     path("benefits/rosters/<int:pk>/roster.pdf", views.roster_pdf, name="benefits-roster-pdf"),
     path("benefits/rosters/<int:pk>/bank/", views.roster_bank, name="benefits-roster-bank"),
     path("benefits/cases/", views.case_list, name="benefits-cases"),
+    path("benefits/cases/<int:pk>/", views.case_detail, name="benefits-case"),
     path("benefits/cases/<int:pk>/resolve/", views.case_resolve, name="benefits-case-resolve"),
+    path("benefits/cases/<int:pk>/reopen/", views.case_reopen, name="benefits-case-reopen"),
 ]

@@ -159,7 +159,7 @@ def cycle_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         count = actions.confirm_candidates(
             actor=request.user, cycle=cycle, candidate_ids=ids,
-            reject=request.POST.get("reject") == "1",
+            reject=request.POST.get("reject") == "1", reason=request.POST.get("reason", "")[:500],
         )  # fmt: skip
     except ValidationError as error:
         _messages(request, error)
@@ -245,6 +245,7 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "candidate": candidate,
         "objections": candidate.objections.order_by("pk"),
+        "decisions": candidate.decisions.select_related("actor"),
         "objection_form": forms.ObjectionForm(),
     }
     return render(request, "benefits/candidate_detail.html", context)
@@ -429,3 +430,29 @@ def case_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _messages(request, error)
     return redirect("benefits-cases")
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One case with its history (every resolution and reopening)."""
+    case = queries.get_case_for(request.user, pk)
+    require(request, "benefits.view_case")
+    context = {"case": case, "events": case.events.select_related("actor")}
+    return render(request, "benefits/case_detail.html", context)
+
+
+@login_required
+@require_POST
+def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reopen a resolved case: the explicit step, with its reason."""
+    case = queries.get_case_for(request.user, pk)
+    require(request, "benefits.change_case")
+    try:
+        actions.reopen_case(
+            actor=request.user, case=case, reason=request.POST.get("reason", "")[:500]
+        )
+    except ValidationError as error:
+        _messages(request, error)
+    else:
+        messages.success(request, _("The case is open again."))
+    return redirect("benefits-case", case.pk)

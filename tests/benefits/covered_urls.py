@@ -10,10 +10,11 @@ COVERED: set[str] = {
     "benefits-cycle-sample", "benefits-cycle-posting", "benefits-roster-build",
     "benefits-candidate", "benefits-objection-add", "benefits-check", "benefits-objection-settle",
     "benefits-roster", "benefits-roster-xlsx", "benefits-roster-pdf", "benefits-roster-bank",
-    "benefits-cases", "benefits-case-resolve",
+    "benefits-cases", "benefits-case-resolve", "benefits-case", "benefits-case-reopen",
     "api:list_programmes", "api:get_programme", "api:explain_person", "api:list_cycles",
     "api:get_cycle", "api:open_cycle", "api:list_candidates", "api:get_candidate",
     "api:confirm_candidates", "api:approve_cycle", "api:list_rosters", "api:get_roster",
     "api:list_roster_lines", "api:upload_bank_result", "api:list_cases",
-    "api:record_benefit_fact", "api:set_bank_account",
+    "api:record_benefit_fact", "api:set_bank_account", "api:get_case", "api:resolve_case",
+    "api:reopen_case",
 }  # fmt: skip

@@ -43,6 +43,8 @@ WEB = [
     ("benefits-roster-bank", "post", "roster", "township_staff", "district_staff", 302),
     ("benefits-cases", "get", None, "grid_worker", "township_staff", 200),
     ("benefits-case-resolve", "post", "case", "grid_worker", "township_staff", 302),
+    ("benefits-case", "get", "case", "grid_worker", "township_staff", 200),
+    ("benefits-case-reopen", "post", "case", "grid_worker", "township_staff", 302),
 ]
 
 
@@ -153,6 +155,12 @@ def _api_cases(world, cast):
         ("set_bank_account", "post", "/api/v1/benefits/accounts",
          {"person_id": elder, "bank_name": "农商行", "account_no": "6228480000001234567"},
          "grid_worker", "township_staff", 201),
+        ("get_case", "get", f"/api/v1/benefits/cases/{world.case.pk}", None, "grid_worker",
+         "township_staff", 200),
+        ("resolve_case", "post", f"/api/v1/benefits/cases/{world.case.pk}/resolve",
+         {"resolution": "已补发"}, "grid_worker", "township_staff", 200),
+        ("reopen_case", "post", f"/api/v1/benefits/cases/{world.case.pk}/reopen",
+         {"reason": "补发未到账"}, "grid_worker", "township_staff", 200),
     ]  # fmt: skip
 
 
