@@ -4,14 +4,18 @@ rosters, bank results, reconciliation and cases. Keyword-only, validated, one tr
 
 from __future__ import annotations
 
+import csv
 import datetime
-import hashlib
+import io
 import json
+import os
 import random
+import tempfile
 from collections import defaultdict
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
@@ -528,17 +532,24 @@ STATUS_WORDS = {
 
 
 class BankFileError(ValidationError):
-    """The file is refused as a whole; each problem names its row and field."""
+    """The file is refused as a whole; each problem names its row and field (the first
+    `rules.BANK_ERRORS_SHOWN` of them, then how many there are in all)."""
 
-    def __init__(self, problems: list[dict]):
+    def __init__(self, problems: list[dict], total: int | None = None):
         self.problems = problems
-        super().__init__(
-            [
-                f"第{p['row']}行 {p['field']}：{p['message_zh']} / row {p['row']} {p['field']}: "
-                f"{p['message_en']}"
-                for p in problems
-            ]  # fmt: skip
-        )
+        self.total = len(problems) if total is None else total
+        shown = problems[: rules.BANK_ERRORS_SHOWN]
+        lines = [
+            f"第{p['row']}行 {p['field']}：{p['message_zh']} / row {p['row']} {p['field']}: "
+            f"{p['message_en']}"
+            for p in shown
+        ]  # fmt: skip
+        if self.total > len(shown):
+            lines.append(
+                f"共{self.total}个问题，仅列出前{len(shown)}个；完整清单见问题报告 / "
+                f"{self.total} problems in all, the first {len(shown)} shown; see the report"
+            )
+        super().__init__(lines)
 
 
 def _column(values: dict[str, str], key: str) -> str:
@@ -548,7 +559,7 @@ def _column(values: dict[str, str], key: str) -> str:
     return ""
 
 
-def _parse_bank_row(row: formats.Row) -> tuple[dict, list[dict]]:
+def _parse_bank_row(row: formats.Row, limit: Decimal) -> tuple[dict, list[dict]]:
     values, problems = row.values, []
 
     def problem(field: str, zh: str, en: str) -> None:
@@ -562,15 +573,13 @@ def _parse_bank_row(row: formats.Row) -> tuple[dict, list[dict]]:
         "reason": _column(values, "reason")[:200],
     }
     line_text = _column(values, "line_no")
-    parsed["line_no"] = int(line_text) if line_text.isdigit() else None
-    if line_text and not line_text.isdigit():
+    parsed["line_no"] = int(line_text) if line_text.isdigit() and len(line_text) <= 9 else None
+    if line_text and parsed["line_no"] is None:
         problem("序号/line_no", "不是整数", "not a whole number")
-    try:
-        parsed["amount"] = Decimal(_column(values, "amount").replace(",", ""))
-        if parsed["amount"] < 0 or parsed["amount"].as_tuple().exponent < -2:
-            raise InvalidOperation
-    except InvalidOperation:
-        problem("金额/amount", "不是有效金额", "not a valid amount")
+    amount, zh, en = rules.parse_bank_amount(_column(values, "amount"), limit)
+    if amount is None:
+        problem("金额/amount", zh, en)
+    parsed["amount"] = amount
     status = STATUS_WORDS.get(_column(values, "status").lower())
     if status is None:
         problem("状态/status", "应为“成功”或“失败”", "must be paid or failed")
@@ -580,53 +589,123 @@ def _parse_bank_row(row: formats.Row) -> tuple[dict, list[dict]]:
     return parsed, problems
 
 
+def bank_file_max_bytes() -> int:
+    """`RENKOU_BANK_FILE_MAX_BYTES` (docs/benefits.md): the largest bank file accepted."""
+    return int(getattr(settings, "RENKOU_BANK_FILE_MAX_BYTES", 5 * 1024 * 1024))
+
+
+def _file_problem(zh: str, en: str) -> BankFileError:
+    return BankFileError([{"row": 1, "field": "file", "message_zh": zh, "message_en": en}])
+
+
 def _existing_import(roster: Roster, digest: str) -> BankImport | None:
-    return BankImport.objects.filter(roster=roster, digest=digest).first()
+    return BankImport.objects.filter(roster=roster, digest=digest).exclude(status="failed").first()
 
 
 @transaction.atomic
-def import_bank_result(
+def start_bank_import(
     *, actor: User | None, roster: Roster, path: str | Path, file_name: str = ""
 ) -> tuple[BankImport, bool]:
-    """Import the bank's result file (CSV UTF-8/GB18030 or XLSX). The same file again changes
-    nothing (returns created False); a file with any bad row is refused whole."""
+    """Accept the bank's result file for processing: refused above the size limit; the same
+    content again (by fingerprint: line endings, encoding and line order do not matter)
+    returns the earlier import and created False, also when the uploads arrive together
+    (the roster row is locked; the unique constraint is the backstop). The file is kept
+    on the import (status queued) for `run_bank_import`."""
+    limit = bank_file_max_bytes()
+    size = Path(path).stat().st_size
+    if size > limit:
+        raise _file_problem(
+            f"文件过大（{size}字节），上限为{limit}字节；请分批导出",
+            f"the file is too large ({size} bytes; the limit is {limit}): split it",
+        )
     data = Path(path).read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    _lock(Roster, roster.pk)  # one import of a roster at a time
+    digest = rules.bank_file_fingerprint(data)
+    _lock(Roster, roster.pk)  # one upload of a roster at a time
     existing = _existing_import(roster, digest)
     if existing is not None:
         return existing, False
     try:
-        table = list(formats.read_table(path, required=()))
-    except formats.TableError as error:
-        raise BankFileError(
-            [
-                {
-                    "row": 1,
-                    "field": "file",
-                    "message_zh": error.message_zh,
-                    "message_en": error.message_en,
-                }
-            ]  # fmt: skip
-        ) from error
-    parsed, problems = [], []
-    for row in table:
-        item, found = _parse_bank_row(row)
-        parsed.append(item)
-        problems += found
-    if problems:
-        raise BankFileError(problems)
-    try:
         with transaction.atomic():
             bank_import = BankImport.objects.create(
                 roster=roster, digest=digest, file_name=file_name[:200], imported_by=actor,
-                rows=len(parsed),
+                status="queued", content=data,
             )  # fmt: skip
-    except IntegrityError:  # the same file, imported meanwhile by a concurrent upload
+    except IntegrityError:  # the same file, accepted meanwhile by a concurrent upload
         existing = _existing_import(roster, digest)
         if existing is None:
             raise
         return existing, False
+    return bank_import, True
+
+
+def _progress(bank_import: BankImport, **fields) -> None:
+    BankImport.objects.filter(pk=bank_import.pk).update(**fields)
+
+
+def _problem_report(problems: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["行号 row", "字段 field", "问题", "problem"])
+    for p in problems:
+        writer.writerow(
+            [rules.csv_safe(p[k]) for k in ("row", "field", "message_zh", "message_en")]
+        )
+    return out.getvalue()
+
+
+def _read_bank_rows(bank_import: BankImport, limit: Decimal) -> tuple[list[dict], list[dict]]:
+    handle, name = tempfile.mkstemp(suffix=".bank")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(bytes(bank_import.content or b""))
+        parsed, problems = [], []
+        try:
+            table = list(formats.read_table(name, required=()))
+        except formats.TableError as error:
+            return [], [{"row": 1, "field": "file", "message_zh": error.message_zh,
+                         "message_en": error.message_en}]  # fmt: skip
+        _progress(bank_import, total=len(table), status="running")
+        for index, row in enumerate(table, 1):
+            item, found = _parse_bank_row(row, limit)
+            parsed.append(item)
+            problems += found
+            if index % 500 == 0:
+                _progress(bank_import, progress=index)
+        return parsed, problems
+    finally:
+        os.unlink(name)
+
+
+def run_bank_import(*, import_id: int) -> BankImport:
+    """Parse, validate and match a queued bank file (the background task's work; also run
+    directly by `import_bank_result`). A file with any bad row is refused whole: the import
+    keeps the first problems, their count and the full report. Otherwise the results are
+    written, the roster lines marked, and `reconcile` opens the cases."""
+    bank_import = BankImport.objects.select_related("roster__cycle__programme").get(pk=import_id)
+    if bank_import.status not in ("queued", "running"):
+        return bank_import
+    roster = bank_import.roster
+    programme = roster.cycle.programme
+    limit = rules.max_bank_amount(programme.amounts or [], programme.top_ups or [])
+    parsed, problems = _read_bank_rows(bank_import, limit)
+    if problems:
+        _progress(
+            bank_import, status="failed", content=None, progress=len(parsed),
+            error_count=len(problems), errors=problems[: rules.BANK_ERRORS_SHOWN],
+            error_report=_problem_report(problems),
+        )  # fmt: skip
+        bank_import.refresh_from_db()
+        return bank_import
+    with transaction.atomic():
+        _lock(Roster, roster.pk)
+        _write_results(bank_import, roster, parsed)
+        _progress(bank_import, status="done", content=None, rows=len(parsed), progress=len(parsed))
+        reconcile(roster=roster)
+    bank_import.refresh_from_db()
+    return bank_import
+
+
+def _write_results(bank_import: BankImport, roster: Roster, parsed: list[dict]) -> None:
     lines = list(roster.lines.select_related("person"))
     by_no = {line.line_no: line for line in lines}
     by_id = {(line.person.id_number or "").upper(): line for line in lines if line.person.id_number}
@@ -647,7 +726,24 @@ def import_bank_result(
             RosterLine.objects.filter(pk=result.line_id).update(
                 status="failed", failure_reason=result.reason
             )
-    reconcile(roster=roster)
+
+
+@transaction.atomic
+def import_bank_result(
+    *, actor: User | None, roster: Roster, path: str | Path, file_name: str = ""
+) -> tuple[BankImport, bool]:
+    """Import the bank's result file (CSV UTF-8/GB18030 or XLSX) at once, in this
+    transaction (the demo, the command line, tests; pages and the API queue it instead,
+    `benefits.tasks`). The same file again changes nothing (returns created False); a file
+    with any bad row is refused whole (BankFileError, nothing stored)."""
+    bank_import, created = start_bank_import(
+        actor=actor, roster=roster, path=path, file_name=file_name
+    )
+    if not created:
+        return bank_import, False
+    bank_import = run_bank_import(import_id=bank_import.pk)
+    if bank_import.status == "failed":
+        raise BankFileError(bank_import.errors, total=bank_import.error_count)
     return bank_import, True
 
 
@@ -690,6 +786,7 @@ def _bank_findings(roster: Roster) -> list[tuple]:
     if not results:
         return findings
     seen_lines = set()
+    paid_lines: set[int] = set()
     district_id = roster.unit_id
     for r in results:
         tag = f"{roster.pk}:{r.bank_import_id}:{r.row}"
@@ -712,6 +809,13 @@ def _bank_findings(roster: Roster) -> list[tuple]:
                              f"名册第{line.line_no}行账号与银行回盘不符",
                              f"line {line.line_no}: account differs from the bank's",
                              on_line))  # fmt: skip
+        if r.status == "paid" and line.pk in paid_lines:
+            findings.append(("duplicate_paid", f"dup:{tag}", line.unit_id,
+                             f"名册第{line.line_no}行重复回盘为成功（银行回盘第{r.row}行）",
+                             f"line {line.line_no} reported paid again (bank row {r.row})",
+                             on_line))  # fmt: skip
+        if r.status == "paid":
+            paid_lines.add(line.pk)
         if r.status == "failed":
             findings.append(("payment_failed", f"failed:{tag}", line.unit_id,
                              f"名册第{line.line_no}行发放失败：{r.reason or '未说明'}（下期重发）",

@@ -380,7 +380,18 @@ class RosterLine(models.Model):
 
 
 class BankImport(models.Model):
-    """One bank result file (回盘文件) imported for a roster; the same file twice is one."""
+    """One bank result file (回盘文件) imported for a roster; the same file twice is one. The
+    digest is the file's content fingerprint (line endings, encoding and line order
+    normalised), so a re-saved or re-sorted copy is the same file. The upload is kept
+    (`content`) until the background task (`benefits.tasks.process_bank_import`) has parsed
+    and matched it; `progress`/`total` feed the progress bar; a refused file keeps its first
+    problems (`errors`) and the full report (`error_report`, CSV)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting (排队中)")
+        RUNNING = "running", _("processing (处理中)")
+        DONE = "done", _("imported (已导入)")
+        FAILED = "failed", _("refused (未导入)")
 
     roster = models.ForeignKey(
         Roster, verbose_name=_("roster"), on_delete=models.CASCADE, related_name="imports"
@@ -392,12 +403,26 @@ class BankImport(models.Model):
     )
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.DONE
+    )
+    content = models.BinaryField(_("uploaded file"), null=True, blank=True, editable=False)
+    total = models.PositiveIntegerField(_("rows to process"), default=0)
+    progress = models.PositiveIntegerField(_("rows processed"), default=0)
+    error_count = models.PositiveIntegerField(_("problems"), default=0)
+    errors = models.JSONField(_("first problems"), default=list, blank=True)
+    error_report = models.TextField(_("problem report (CSV)"), blank=True)
 
     class Meta:
         verbose_name = _("bank result file")
         verbose_name_plural = _("bank result files")
         constraints = [
-            models.UniqueConstraint(fields=["roster", "digest"], name="bankimport_roster_digest")
+            # a refused file does not block a corrected upload of the same name
+            models.UniqueConstraint(
+                fields=["roster", "digest"],
+                condition=~models.Q(status="failed"),
+                name="bankimport_roster_digest",
+            )
         ]
 
     def __str__(self) -> str:
@@ -449,6 +474,7 @@ class Case(models.Model):
         EXCLUSIVE = "exclusive", _("on two programmes that exclude each other (重复享受)")
         SAME_PERSON = "same_person", _("two persons who are one (疑似同一人)")
         NO_ACCOUNT = "no_account", _("no bank account for a roster line (无发放账户)")
+        DUPLICATE_PAYMENT = "duplicate_paid", _("roster line paid twice (重复发放)")
 
     class Status(models.TextChoices):
         OPEN = "open", _("open (待处理)")

@@ -16,5 +16,6 @@ COVERED: set[str] = {
     "api:confirm_candidates", "api:approve_cycle", "api:list_rosters", "api:get_roster",
     "api:list_roster_lines", "api:upload_bank_result", "api:list_cases",
     "api:record_benefit_fact", "api:set_bank_account", "api:get_case", "api:resolve_case",
-    "api:reopen_case",
+    "api:reopen_case", "api:get_bank_import", "benefits-import", "benefits-import-progress",
+    "benefits-import-report",
 }  # fmt: skip
