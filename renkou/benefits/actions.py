@@ -562,8 +562,11 @@ def _column(values: dict[str, str], key: str) -> str:
 def _parse_bank_row(row: formats.Row, limit: Decimal) -> tuple[dict, list[dict]]:
     values, problems = row.values, []
 
-    def problem(field: str, zh: str, en: str) -> None:
-        problems.append({"row": row.line, "field": field, "message_zh": zh, "message_en": en})
+    def problem(field: str, zh: str, en: str, value: str = "") -> None:
+        problems.append(
+            {"row": row.line, "field": field, "message_zh": zh, "message_en": en,
+             "value": value[:60]}
+        )  # fmt: skip
 
     parsed = {
         "row": row.line,
@@ -575,14 +578,16 @@ def _parse_bank_row(row: formats.Row, limit: Decimal) -> tuple[dict, list[dict]]
     line_text = _column(values, "line_no")
     parsed["line_no"] = int(line_text) if line_text.isdigit() and len(line_text) <= 9 else None
     if line_text and parsed["line_no"] is None:
-        problem("序号/line_no", "不是整数", "not a whole number")
-    amount, zh, en = rules.parse_bank_amount(_column(values, "amount"), limit)
+        problem("序号/line_no", "不是整数", "not a whole number", line_text)
+    amount_text = _column(values, "amount")
+    amount, zh, en = rules.parse_bank_amount(amount_text, limit)
     if amount is None:
-        problem("金额/amount", zh, en)
+        problem("金额/amount", zh, en, amount_text)
     parsed["amount"] = amount
     status = STATUS_WORDS.get(_column(values, "status").lower())
     if status is None:
-        problem("状态/status", "应为“成功”或“失败”", "must be paid or failed")
+        problem("状态/status", "应为“成功”或“失败”", "must be paid or failed",
+                _column(values, "status"))  # fmt: skip
     parsed["status"] = status
     if not parsed["id_number"] and parsed["line_no"] is None:
         problem("身份证号/id_number", "序号和身份证号都为空", "neither line nor ID number given")
@@ -645,11 +650,10 @@ def _progress(bank_import: BankImport, **fields) -> None:
 def _problem_report(problems: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["行号 row", "字段 field", "问题", "problem"])
+    writer.writerow(["行号 row", "字段 field", "文件中的值 value", "问题", "problem"])
+    keys = ("row", "field", "value", "message_zh", "message_en")
     for p in problems:
-        writer.writerow(
-            [rules.csv_safe(p[k]) for k in ("row", "field", "message_zh", "message_en")]
-        )
+        writer.writerow([rules.csv_safe(p.get(k, "")) for k in keys])
     return out.getvalue()
 
 

@@ -168,6 +168,7 @@ class ImportProblem(Schema):
     field: str
     message_zh: str
     message_en: str
+    value: str = ""
 
 
 class ImportOut(Schema):
