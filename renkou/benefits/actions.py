@@ -119,6 +119,7 @@ def record_fact(
     if not evidence.strip():
         raise _error("请填写证明材料", "the evidence is required", "evidence")
     with transaction.atomic():
+        _lock(Person, person.pk)  # two first records of the fact at once: one row, two versions
         fact = BenefitFact.objects.filter(person=person, kind=kind).first()
         if fact is None:
             fact = BenefitFact(person=person, kind=kind)
@@ -138,6 +139,7 @@ def set_bank_account(
     if not cleaned.isdigit() or not 8 <= len(cleaned) <= 32:
         raise _error("账号应为8–32位数字", "an account number is 8 to 32 digits", "account_no")
     with transaction.atomic():
+        _lock(Person, person.pk)  # two first accounts at once: one row, two versions
         account = BankAccount.objects.filter(person=person).first()
         if account is None:
             account = BankAccount(person=person)

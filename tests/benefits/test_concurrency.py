@@ -115,3 +115,38 @@ def test_a_cycle_or_roster_opened_twice_gets_the_clear_message(cast, village):
     with race, pytest.raises(ValidationError, match="名册已生成|roster of this unit exists"):
         actions.build_roster(actor=cast.district_staff, cycle=cycle, unit=district)
     assert Cycle.objects.count() == 1 and Roster.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_first_accounts_and_facts_make_one_row_each(cast):
+    from renkou.benefits.models import BankAccount, BenefitFact
+    from tests.benefits.conftest import D, person
+
+    elder = person(cast, "老人丙", "F", D(1950, 1, 1), "group")
+
+    def account():
+        return actions.set_bank_account(
+            actor=cast.district_staff, person=elder, bank_name="农商行",
+            account_no="6228480000001234567",
+        )  # fmt: skip
+
+    def fact():
+        return actions.record_fact(
+            actor=cast.district_staff, person=elder, kind="complication_grade", value=2,
+            evidence="鉴定书",
+        )  # fmt: skip
+
+    def slow_save(model):
+        real = model.save
+
+        def save(self, *args, **kwargs):
+            time.sleep(0.2)
+            return real(self, *args, **kwargs)
+
+        return mock.patch.object(model, "save", new=save)
+
+    with slow_save(BankAccount), slow_save(BenefitFact):
+        results = run_at_once(account, 3) + run_at_once(fact, 3)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert BankAccount.objects.filter(person=elder).count() == 1
+    assert BenefitFact.objects.filter(person=elder).count() == 1
