@@ -150,3 +150,29 @@ def test_simultaneous_first_accounts_and_facts_make_one_row_each(cast):
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert BankAccount.objects.filter(person=elder).count() == 1
     assert BenefitFact.objects.filter(person=elder).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_four_simultaneous_api_uploads_answer_accepted_once_and_imported_before_thrice(
+    cast, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from tests.conftest import api_headers
+
+    roster = _roster(cast, build_village(cast))
+    data = _bank_file(tmp_path, roster).read_bytes()
+    url = f"/api/v1/benefits/rosters/{roster.pk}/bank-results"
+    headers = api_headers(cast, "district_staff")
+
+    def upload():
+        upload = SimpleUploadedFile("bank.csv", data, "text/csv")
+        response = Client().post(url, {"file": upload}, **headers)
+        return response.status_code, response.json().get("created")
+
+    with _slowly(formats, "detect_encoding"):
+        results = run_at_once(upload, 4)
+    # the database backend queues the file (202); the same file again: 200, created false
+    assert sorted(results) == [(200, False), (200, False), (200, False), (202, True)], results
+    assert BankImport.objects.count() == 1
