@@ -136,6 +136,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- background tasks (django-tasks, database backend) ------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The largest bank result file accepted (docs/benefits.md): a line is about 90 bytes, so the
+# default 5 MiB is some 55,000 lines, above the largest district payroll.
+RENKOU_BANK_FILE_MAX_BYTES = int(env("RENKOU_BANK_FILE_MAX_BYTES", str(5 * 1024 * 1024)))
 
 # --- authentication and security --------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

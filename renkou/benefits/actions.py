@@ -4,16 +4,20 @@ rosters, bank results, reconciliation and cases. Keyword-only, validated, one tr
 
 from __future__ import annotations
 
+import csv
 import datetime
-import hashlib
+import io
 import json
+import os
 import random
+import tempfile
 from collections import defaultdict
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -24,7 +28,9 @@ from renkou.benefits.models import (
     BankResult,
     BenefitFact,
     Candidate,
+    CandidateDecision,
     Case,
+    CaseEvent,
     Cycle,
     Objection,
     Programme,
@@ -113,6 +119,7 @@ def record_fact(
     if not evidence.strip():
         raise _error("请填写证明材料", "the evidence is required", "evidence")
     with transaction.atomic():
+        _lock(Person, person.pk)  # two first records of the fact at once: one row, two versions
         fact = BenefitFact.objects.filter(person=person, kind=kind).first()
         if fact is None:
             fact = BenefitFact(person=person, kind=kind)
@@ -132,6 +139,7 @@ def set_bank_account(
     if not cleaned.isdigit() or not 8 <= len(cleaned) <= 32:
         raise _error("账号应为8–32位数字", "an account number is 8 to 32 digits", "account_no")
     with transaction.atomic():
+        _lock(Person, person.pk)  # two first accounts at once: one row, two versions
         account = BankAccount.objects.filter(person=person).first()
         if account is None:
             account = BankAccount(person=person)
@@ -157,19 +165,42 @@ def _context(cycle: Cycle) -> rules.Context:
     )
 
 
+def _insert_once(obj, duplicate: ValidationError):
+    """Insert `obj` in a savepoint. A concurrent request that passed the same existence
+    check and wrote first makes the unique constraint refuse this row: the caller gets the
+    check's clear message (`duplicate`), never an IntegrityError."""
+    try:
+        with transaction.atomic():
+            obj.save(force_insert=True)
+    except IntegrityError as error:
+        raise duplicate from error
+    return obj
+
+
+def _lock(model, pk: int):
+    """The row, locked until the transaction ends (PostgreSQL; SQLite's IMMEDIATE
+    transactions already hold the database's write lock): concurrent writers of the same
+    cycle or roster queue here instead of racing past each other's checks."""
+    return model.objects.select_for_update().get(pk=pk)
+
+
 @transaction.atomic
 def open_cycle(*, actor: User | None, programme: Programme, year: int, district: OrgUnit) -> Cycle:
     if district.level != 1:
         raise _error("资格确认以区县为单位", "a cycle runs for a district", "unit")
+    exists = _error("该项目本年度已有资格确认", "this programme already has a cycle this year")
     if Cycle.objects.filter(programme=programme, year=year, unit=district).exists():
-        raise _error("该项目本年度已有资格确认", "this programme already has a cycle this year")
+        raise exists
     spec = programmes.spec_of(programme)
-    cycle = Cycle.objects.create(
-        programme=programme,
-        year=year,
-        unit=district,
-        reference_date=spec.reference_date(year),
-        created_by=actor,
+    cycle = _insert_once(
+        Cycle(
+            programme=programme,
+            year=year,
+            unit=district,
+            reference_date=spec.reference_date(year),
+            created_by=actor,
+        ),
+        exists,
     )
     find_candidates(cycle=cycle)
     return cycle
@@ -180,6 +211,12 @@ def find_candidates(
 ) -> dict[str, int]:
     """Evaluate the district; store the eligible and unknown, and every earlier beneficiary
     (continuing, or an exit with its reason). Replaces the candidates while none is decided."""
+    with transaction.atomic():
+        _lock(Cycle, cycle.pk)
+        return _find_candidates(cycle, registry_facts)
+
+
+def _find_candidates(cycle: Cycle, registry_facts: queries.RegistryFacts | None) -> dict[str, int]:
     if cycle.candidates.exclude(state="found").exists():
         raise _error("已有确认结果，不能重新查找", "decisions exist: candidates cannot be re-found")
     spec = programmes.spec_of(cycle.programme)
@@ -249,19 +286,46 @@ def _require_status(cycle: Cycle, *allowed: str) -> None:
         )
 
 
+def _record_decisions(
+    pairs: list[tuple[int, str]], action: str, to_state: str, actor: User | None, reason: str
+) -> None:
+    """One `CandidateDecision` row per (candidate id, state before)."""
+    CandidateDecision.objects.bulk_create(
+        [
+            CandidateDecision(
+                candidate_id=pk,
+                action=action,
+                from_state=before,
+                to_state=to_state,
+                actor=actor,
+                reason=reason[:500],
+            )  # fmt: skip
+            for pk, before in pairs
+        ],
+        batch_size=1000,
+    )
+
+
 @transaction.atomic
 def confirm_candidates(
-    *, actor: User, cycle: Cycle, candidate_ids: list[int], reject: bool = False
+    *, actor: User, cycle: Cycle, candidate_ids: list[int], reject: bool = False, reason: str = ""
 ) -> int:
-    """Township confirmation (乡镇确认) of the actor's candidates; or rejection."""
+    """Township confirmation (乡镇确认) of the actor's candidates; or rejection. Each
+    decision is kept (`CandidateDecision`), a later one never erases an earlier one."""
+    cycle = _lock(Cycle, cycle.pk)
     _require_status(cycle, "open")
-    visible = queries.candidates_visible_to(actor).filter(
-        cycle=cycle, pk__in=candidate_ids, state__in=["found", "confirmed", "rejected"]
+    visible = (
+        queries.candidates_visible_to(actor)
+        .filter(cycle=cycle, pk__in=candidate_ids, state__in=["found", "confirmed", "rejected"])
+        .exclude(kind="exit")
     )
+    pairs = list(visible.values_list("pk", "state"))
     state = "rejected" if reject else "confirmed"
-    return visible.exclude(kind="exit").update(
+    Candidate.objects.filter(pk__in=[pk for pk, _before in pairs]).update(
         state=state, confirmed_by=actor, confirmed_at=timezone.now()
     )
+    _record_decisions(pairs, "reject" if reject else "confirm", state, actor, reason.strip())
+    return len(pairs)
 
 
 @transaction.atomic
@@ -301,6 +365,10 @@ def settle_objection(
     objection.resolution = resolution
     objection.save()
     if upheld:
+        before = Candidate.objects.filter(pk=objection.candidate_id).values_list("state", flat=True)
+        _record_decisions(
+            [(objection.candidate_id, before.get())], "objection", "rejected", actor, resolution
+        )
         Candidate.objects.filter(pk=objection.candidate_id).update(
             state="rejected", kind="exit", exit_reason="objection"
         )
@@ -317,8 +385,10 @@ def approve_cycle(*, actor: User | None, cycle: Cycle, today: datetime.date | No
     pending = Objection.objects.filter(candidate__cycle=cycle, outcome="pending").count()
     if pending:
         raise _error(f"还有{pending}条异议未处理", f"{pending} objection(s) pending")
-    cycle.candidates.filter(state="confirmed").update(state="approved")
-    cycle.candidates.filter(kind="exit", state="found").update(state="approved")
+    approving = cycle.candidates.filter(Q(state="confirmed") | Q(kind="exit", state="found"))
+    pairs = list(approving.values_list("pk", "state"))
+    _record_decisions(pairs, "approve", "approved", actor, "")
+    Candidate.objects.filter(pk__in=[pk for pk, _before in pairs]).update(state="approved")
     cycle.status, cycle.approved_by, cycle.approved_at = "approved", actor, timezone.now()
     cycle.save()
     return cycle
@@ -359,9 +429,10 @@ def build_roster(*, actor: User | None, cycle: Cycle, unit: OrgUnit) -> Roster:
     _require_status(cycle, "approved")
     if not unit.path.startswith(cycle.unit.path):
         raise _error("单位不在该区县内", "the unit is not in the cycle's district", "unit")
+    exists = _error("该单位本期名册已生成", "the roster of this unit exists")
     if Roster.objects.filter(cycle=cycle, unit=unit).exists():
-        raise _error("该单位本期名册已生成", "the roster of this unit exists")
-    roster = Roster.objects.create(cycle=cycle, unit=unit, created_by=actor)
+        raise exists
+    roster = _insert_once(Roster(cycle=cycle, unit=unit, created_by=actor), exists)
     in_unit = scoping.prefix_q("unit__path", unit.path)
     candidates = list(
         cycle.candidates.filter(in_unit, state="approved")
@@ -463,17 +534,24 @@ STATUS_WORDS = {
 
 
 class BankFileError(ValidationError):
-    """The file is refused as a whole; each problem names its row and field."""
+    """The file is refused as a whole; each problem names its row and field (the first
+    `rules.BANK_ERRORS_SHOWN` of them, then how many there are in all)."""
 
-    def __init__(self, problems: list[dict]):
+    def __init__(self, problems: list[dict], total: int | None = None):
         self.problems = problems
-        super().__init__(
-            [
-                f"第{p['row']}行 {p['field']}：{p['message_zh']} / row {p['row']} {p['field']}: "
-                f"{p['message_en']}"
-                for p in problems
-            ]  # fmt: skip
-        )
+        self.total = len(problems) if total is None else total
+        shown = problems[: rules.BANK_ERRORS_SHOWN]
+        lines = [
+            f"第{p['row']}行 {p['field']}：{p['message_zh']} / row {p['row']} {p['field']}: "
+            f"{p['message_en']}"
+            for p in shown
+        ]  # fmt: skip
+        if self.total > len(shown):
+            lines.append(
+                f"共{self.total}个问题，仅列出前{len(shown)}个；完整清单见问题报告 / "
+                f"{self.total} problems in all, the first {len(shown)} shown; see the report"
+            )
+        super().__init__(lines)
 
 
 def _column(values: dict[str, str], key: str) -> str:
@@ -483,11 +561,14 @@ def _column(values: dict[str, str], key: str) -> str:
     return ""
 
 
-def _parse_bank_row(row: formats.Row) -> tuple[dict, list[dict]]:
+def _parse_bank_row(row: formats.Row, limit: Decimal) -> tuple[dict, list[dict]]:
     values, problems = row.values, []
 
-    def problem(field: str, zh: str, en: str) -> None:
-        problems.append({"row": row.line, "field": field, "message_zh": zh, "message_en": en})
+    def problem(field: str, zh: str, en: str, value: str = "") -> None:
+        problems.append(
+            {"row": row.line, "field": field, "message_zh": zh, "message_en": en,
+             "value": value[:60]}
+        )  # fmt: skip
 
     parsed = {
         "row": row.line,
@@ -497,58 +578,140 @@ def _parse_bank_row(row: formats.Row) -> tuple[dict, list[dict]]:
         "reason": _column(values, "reason")[:200],
     }
     line_text = _column(values, "line_no")
-    parsed["line_no"] = int(line_text) if line_text.isdigit() else None
-    if line_text and not line_text.isdigit():
-        problem("序号/line_no", "不是整数", "not a whole number")
-    try:
-        parsed["amount"] = Decimal(_column(values, "amount").replace(",", ""))
-        if parsed["amount"] < 0 or parsed["amount"].as_tuple().exponent < -2:
-            raise InvalidOperation
-    except InvalidOperation:
-        problem("金额/amount", "不是有效金额", "not a valid amount")
+    parsed["line_no"] = int(line_text) if line_text.isdigit() and len(line_text) <= 9 else None
+    if line_text and parsed["line_no"] is None:
+        problem("序号/line_no", "不是整数", "not a whole number", line_text)
+    amount_text = _column(values, "amount")
+    amount, zh, en = rules.parse_bank_amount(amount_text, limit)
+    if amount is None:
+        problem("金额/amount", zh, en, amount_text)
+    parsed["amount"] = amount
     status = STATUS_WORDS.get(_column(values, "status").lower())
     if status is None:
-        problem("状态/status", "应为“成功”或“失败”", "must be paid or failed")
+        problem("状态/status", "应为“成功”或“失败”", "must be paid or failed",
+                _column(values, "status"))  # fmt: skip
     parsed["status"] = status
     if not parsed["id_number"] and parsed["line_no"] is None:
         problem("身份证号/id_number", "序号和身份证号都为空", "neither line nor ID number given")
     return parsed, problems
 
 
+def bank_file_max_bytes() -> int:
+    """`RENKOU_BANK_FILE_MAX_BYTES` (docs/benefits.md): the largest bank file accepted."""
+    return int(getattr(settings, "RENKOU_BANK_FILE_MAX_BYTES", 5 * 1024 * 1024))
+
+
+def _file_problem(zh: str, en: str) -> BankFileError:
+    return BankFileError([{"row": 1, "field": "file", "message_zh": zh, "message_en": en}])
+
+
+def _existing_import(roster: Roster, digest: str) -> BankImport | None:
+    return BankImport.objects.filter(roster=roster, digest=digest).exclude(status="failed").first()
+
+
 @transaction.atomic
-def import_bank_result(
+def start_bank_import(
     *, actor: User | None, roster: Roster, path: str | Path, file_name: str = ""
 ) -> tuple[BankImport, bool]:
-    """Import the bank's result file (CSV UTF-8/GB18030 or XLSX). The same file again changes
-    nothing (returns created False); a file with any bad row is refused whole."""
+    """Accept the bank's result file for processing: refused above the size limit; the same
+    content again (by fingerprint: line endings, encoding and line order do not matter)
+    returns the earlier import and created False, also when the uploads arrive together
+    (the roster row is locked; the unique constraint is the backstop). The file is kept
+    on the import (status queued) for `run_bank_import`."""
+    limit = bank_file_max_bytes()
+    size = Path(path).stat().st_size
+    if size > limit:
+        raise _file_problem(
+            f"文件过大（{size}字节），上限为{limit}字节；请分批导出",
+            f"the file is too large ({size} bytes; the limit is {limit}): split it",
+        )
     data = Path(path).read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    existing = BankImport.objects.filter(roster=roster, digest=digest).first()
+    digest = rules.bank_file_fingerprint(data)
+    _lock(Roster, roster.pk)  # one upload of a roster at a time
+    existing = _existing_import(roster, digest)
     if existing is not None:
         return existing, False
     try:
-        table = list(formats.read_table(path, required=()))
-    except formats.TableError as error:
-        raise BankFileError(
-            [
-                {
-                    "row": 1,
-                    "field": "file",
-                    "message_zh": error.message_zh,
-                    "message_en": error.message_en,
-                }
-            ]  # fmt: skip
-        ) from error
-    parsed, problems = [], []
-    for row in table:
-        item, found = _parse_bank_row(row)
-        parsed.append(item)
-        problems += found
+        with transaction.atomic():
+            bank_import = BankImport.objects.create(
+                roster=roster, digest=digest, file_name=file_name[:200], imported_by=actor,
+                status="queued", content=data,
+            )  # fmt: skip
+    except IntegrityError:  # the same file, accepted meanwhile by a concurrent upload
+        existing = _existing_import(roster, digest)
+        if existing is None:
+            raise
+        return existing, False
+    return bank_import, True
+
+
+def _progress(bank_import: BankImport, **fields) -> None:
+    BankImport.objects.filter(pk=bank_import.pk).update(**fields)
+
+
+def _problem_report(problems: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["行号 row", "字段 field", "文件中的值 value", "问题", "problem"])
+    keys = ("row", "field", "value", "message_zh", "message_en")
+    for p in problems:
+        writer.writerow([rules.csv_safe(p.get(k, "")) for k in keys])
+    return out.getvalue()
+
+
+def _read_bank_rows(bank_import: BankImport, limit: Decimal) -> tuple[list[dict], list[dict]]:
+    handle, name = tempfile.mkstemp(suffix=".bank")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(bytes(bank_import.content or b""))
+        parsed, problems = [], []
+        try:
+            table = list(formats.read_table(name, required=()))
+        except formats.TableError as error:
+            return [], [{"row": 1, "field": "file", "message_zh": error.message_zh,
+                         "message_en": error.message_en}]  # fmt: skip
+        _progress(bank_import, total=len(table), status="running")
+        for index, row in enumerate(table, 1):
+            item, found = _parse_bank_row(row, limit)
+            parsed.append(item)
+            problems += found
+            if index % 500 == 0:
+                _progress(bank_import, progress=index)
+        return parsed, problems
+    finally:
+        os.unlink(name)
+
+
+def run_bank_import(*, import_id: int) -> BankImport:
+    """Parse, validate and match a queued bank file (the background task's work; also run
+    directly by `import_bank_result`). A file with any bad row is refused whole: the import
+    keeps the first problems, their count and the full report. Otherwise the results are
+    written, the roster lines marked, and `reconcile` opens the cases."""
+    bank_import = BankImport.objects.select_related("roster__cycle__programme").get(pk=import_id)
+    if bank_import.status not in ("queued", "running"):
+        return bank_import
+    roster = bank_import.roster
+    programme = roster.cycle.programme
+    limit = rules.max_bank_amount(programme.amounts or [], programme.top_ups or [])
+    parsed, problems = _read_bank_rows(bank_import, limit)
     if problems:
-        raise BankFileError(problems)
-    bank_import = BankImport.objects.create(
-        roster=roster, digest=digest, file_name=file_name[:200], imported_by=actor, rows=len(parsed)
-    )
+        _progress(
+            bank_import, status="failed", content=None, progress=len(parsed),
+            error_count=len(problems), errors=problems[: rules.BANK_ERRORS_SHOWN],
+            error_report=_problem_report(problems),
+        )  # fmt: skip
+        bank_import.refresh_from_db()
+        return bank_import
+    with transaction.atomic():
+        _lock(Roster, roster.pk)
+        _write_results(bank_import, roster, parsed)
+        _progress(bank_import, status="done", content=None, rows=len(parsed), progress=len(parsed))
+        reconcile(roster=roster)
+    bank_import.refresh_from_db()
+    return bank_import
+
+
+def _write_results(bank_import: BankImport, roster: Roster, parsed: list[dict]) -> None:
     lines = list(roster.lines.select_related("person"))
     by_no = {line.line_no: line for line in lines}
     by_id = {(line.person.id_number or "").upper(): line for line in lines if line.person.id_number}
@@ -569,7 +732,24 @@ def import_bank_result(
             RosterLine.objects.filter(pk=result.line_id).update(
                 status="failed", failure_reason=result.reason
             )
-    reconcile(roster=roster)
+
+
+@transaction.atomic
+def import_bank_result(
+    *, actor: User | None, roster: Roster, path: str | Path, file_name: str = ""
+) -> tuple[BankImport, bool]:
+    """Import the bank's result file (CSV UTF-8/GB18030 or XLSX) at once, in this
+    transaction (the demo, the command line, tests; pages and the API queue it instead,
+    `benefits.tasks`). The same file again changes nothing (returns created False); a file
+    with any bad row is refused whole (BankFileError, nothing stored)."""
+    bank_import, created = start_bank_import(
+        actor=actor, roster=roster, path=path, file_name=file_name
+    )
+    if not created:
+        return bank_import, False
+    bank_import = run_bank_import(import_id=bank_import.pk)
+    if bank_import.status == "failed":
+        raise BankFileError(bank_import.errors, total=bank_import.error_count)
     return bank_import, True
 
 
@@ -612,6 +792,7 @@ def _bank_findings(roster: Roster) -> list[tuple]:
     if not results:
         return findings
     seen_lines = set()
+    paid_lines: set[int] = set()
     district_id = roster.unit_id
     for r in results:
         tag = f"{roster.pk}:{r.bank_import_id}:{r.row}"
@@ -634,6 +815,13 @@ def _bank_findings(roster: Roster) -> list[tuple]:
                              f"名册第{line.line_no}行账号与银行回盘不符",
                              f"line {line.line_no}: account differs from the bank's",
                              on_line))  # fmt: skip
+        if r.status == "paid" and line.pk in paid_lines:
+            findings.append(("duplicate_paid", f"dup:{tag}", line.unit_id,
+                             f"名册第{line.line_no}行重复回盘为成功（银行回盘第{r.row}行）",
+                             f"line {line.line_no} reported paid again (bank row {r.row})",
+                             on_line))  # fmt: skip
+        if r.status == "paid":
+            paid_lines.add(line.pk)
         if r.status == "failed":
             findings.append(("payment_failed", f"failed:{tag}", line.unit_id,
                              f"名册第{line.line_no}行发放失败：{r.reason or '未说明'}（下期重发）",
@@ -766,12 +954,41 @@ def _same_person_findings(roster: Roster, lines: list[RosterLine]) -> list[tuple
     return findings
 
 
+@transaction.atomic
 def resolve_case(*, actor: User | None, case: Case, resolution: str) -> Case:
+    """Resolve an open case. A resolved case is refused (it reopens only through
+    `reopen_case`, with a reason), so nobody overwrites another's resolution; every step is a
+    `CaseEvent`."""
     if not resolution.strip():
         raise _error("请填写处理结果", "the resolution is required", "resolution")
-    case.status, case.resolution = "resolved", resolution.strip()
+    case = _lock(Case, case.pk)
+    if case.status == "resolved":
+        raise _error(
+            "该问题已处理，不能再次处理；如需更改，请先重新打开并说明理由",
+            "this case is already resolved; reopen it first, giving the reason",
+            "status",
+        )
+    case.status, case.resolution = "resolved", resolution.strip()[:500]
     case.resolved_by, case.resolved_at = actor, timezone.now()
     case.save()
+    CaseEvent.objects.create(case=case, action="resolve", actor=actor, reason=case.resolution)
+    return case
+
+
+@transaction.atomic
+def reopen_case(*, actor: User | None, case: Case, reason: str) -> Case:
+    """Reopen a resolved case, with the reason; the earlier resolution stays in the case's
+    history."""
+    if not reason.strip():
+        raise _error("请填写重新打开的理由", "give the reason for reopening", "reason")
+    case = _lock(Case, case.pk)
+    if case.status != "resolved":
+        raise _error(
+            "该问题尚未处理，无需重新打开", "this case is open: nothing to reopen", "status"
+        )
+    case.status, case.resolution, case.resolved_by, case.resolved_at = "open", "", None, None
+    case.save()
+    CaseEvent.objects.create(case=case, action="reopen", actor=actor, reason=reason.strip()[:500])
     return case
 
 

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from renkou.benefits import actions, programmes, queries, rules
+from renkou.benefits import actions, programmes, queries, rules, tasks
 from renkou.benefits.filters import CandidateFilters, CaseFilters
 from renkou.benefits.models import Candidate
 from renkou.core import actions as core_actions
@@ -122,6 +122,7 @@ class ExplainOut(Schema):
 class ConfirmIn(Schema):
     candidate_ids: list[Id] = Field(default_factory=list, max_length=5000)
     reject: bool = False
+    reason: str = Field("", max_length=500, description="kept in each candidate's history")
 
 
 class CountOut(Schema):
@@ -162,10 +163,23 @@ class LinePage(Schema):
     has_next: bool
 
 
+class ImportProblem(Schema):
+    row: int
+    field: str
+    message_zh: str
+    message_en: str
+    value: str = ""
+
+
 class ImportOut(Schema):
     id: int
     created: bool = Field(description="false: the same file was imported before; nothing changed.")
     rows: int
+    status: Literal["queued", "running", "done", "failed"]
+    total: int = Field(description="rows found in the file (0 until parsing starts)")
+    progress: int = Field(description="rows parsed so far")
+    error_count: int = Field(description="problems in all (a refused file)")
+    errors: list[ImportProblem] = Field(description="the first 200 problems")
 
 
 class CaseOut(Schema):
@@ -178,6 +192,25 @@ class CaseOut(Schema):
     detail_zh: str
     detail_en: str
     resolution: str
+
+
+class CaseEventOut(Schema):
+    action: Literal["resolve", "reopen"]
+    actor: str | None
+    at: datetime.datetime
+    reason: str
+
+
+class CaseDetail(CaseOut):
+    events: list[CaseEventOut]
+
+
+class ResolveIn(Schema):
+    resolution: str = Field(min_length=1, max_length=500)
+
+
+class ReopenIn(Schema):
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class CasePage(Schema):
@@ -355,7 +388,7 @@ def confirm_candidates(request: HttpRequest, cycle_id: Id, payload: ConfirmIn):
     _perm(request, "confirm_candidate")
     count = actions.confirm_candidates(
         actor=request.user, cycle=cycle, candidate_ids=list(payload.candidate_ids),
-        reject=payload.reject,
+        reject=payload.reject, reason=payload.reason,
     )  # fmt: skip
     return {"updated": count}
 
@@ -416,21 +449,41 @@ def list_roster_lines(request: HttpRequest, roster_id: Id, paging: Query[PageIn]
     }
 
 
+def _import(bank_import, created: bool) -> dict[str, Any]:
+    fields = ("id", "rows", "status", "total", "progress", "error_count", "errors")
+    return {name: getattr(bank_import, name) for name in fields} | {"created": created}
+
+
 @router.post(
     "/benefits/rosters/{roster_id}/bank-results",
-    response={201: ImportOut, 200: ImportOut, **WRITES},
+    response={201: ImportOut, 202: ImportOut, 200: ImportOut, **WRITES},
 )
 def upload_bank_result(request: HttpRequest, roster_id: Id, file: File[UploadedFile]):
-    """The bank's result file (CSV UTF-8/GB18030 or XLSX). The same file again: 200, nothing
-    changes. A bad row refuses the whole file (422) naming the row and field."""
+    """The bank's result file (CSV UTF-8/GB18030 or XLSX, at most
+    `RENKOU_BANK_FILE_MAX_BYTES`), parsed and matched in the background: 202 while queued
+    (follow `GET /benefits/bank-imports/{id}`), 201 when already processed. The same content
+    again (line endings, encoding and line order do not matter): 200, nothing changes. A
+    bad row refuses the whole file (422 when known at once) naming the row and field."""
     roster = queries.get_roster_for(request.user, roster_id)
     _perm(request, "change_roster")
     with saved_upload(file) as path:
-        bank_import, created = actions.import_bank_result(
+        bank_import, created = tasks.queue_bank_import(
             actor=request.user, roster=roster, path=path, file_name=file.name or ""
         )
-    body = {"id": bank_import.pk, "created": created, "rows": bank_import.rows}
-    return Status(201 if created else 200, body)
+    if created and bank_import.status == "failed":
+        raise actions.BankFileError(bank_import.errors, total=bank_import.error_count)
+    if not created:
+        return Status(200, _import(bank_import, False))
+    return Status(201 if bank_import.status == "done" else 202, _import(bank_import, True))
+
+
+@router.get("/benefits/bank-imports/{import_id}", response={200: ImportOut, **READS})
+def get_bank_import(request: HttpRequest, import_id: Id):
+    """A bank file's state and progress (queued, running, done, failed), with the first 200
+    problems of a refused file and their count."""
+    bank_import = queries.get_bank_import_for(request.user, import_id)
+    _perm(request, "view_roster")
+    return _import(bank_import, True)
 
 
 @router.get("/benefits/cases", response={200: CasePage, **READS})
@@ -487,3 +540,47 @@ def set_bank_account(request: HttpRequest, payload: AccountIn):
     body = {"person_id": person.pk, "bank_name": account.bank_name,
             "account": mask_bank_account(account.account_no)}  # fmt: skip
     return Status(201, body)
+
+
+# --- case steps ----------------------------------------------------------------------------------
+
+
+def _case_detail(case) -> dict[str, Any]:
+    fields = ("id", "kind", "status", "unit_id", "roster_id", "person_id", "detail_zh",
+              "detail_en", "resolution")  # fmt: skip
+    events = [
+        {
+            "action": e.action,
+            "actor": e.actor.get_username() if e.actor else None,
+            "at": e.at,
+            "reason": e.reason,
+        }  # fmt: skip
+        for e in case.events.select_related("actor")
+    ]
+    return {**{name: getattr(case, name) for name in fields}, "events": events}
+
+
+@router.get("/benefits/cases/{case_id}", response={200: CaseDetail, **READS})
+def get_case(request: HttpRequest, case_id: Id):
+    """One case with its history: every resolution and reopening, by whom, when, why."""
+    case = queries.get_case_for(request.user, case_id)
+    _perm(request, "view_case")
+    return _case_detail(case)
+
+
+@router.post("/benefits/cases/{case_id}/resolve", response={200: CaseDetail, **WRITES})
+def resolve_case(request: HttpRequest, case_id: Id, payload: ResolveIn):
+    """Resolve an open case; a resolved case is a 422 (reopen it first)."""
+    case = queries.get_case_for(request.user, case_id)
+    _perm(request, "change_case")
+    actions.resolve_case(actor=request.user, case=case, resolution=payload.resolution)
+    return _case_detail(queries.get_case_for(request.user, case_id))
+
+
+@router.post("/benefits/cases/{case_id}/reopen", response={200: CaseDetail, **WRITES})
+def reopen_case(request: HttpRequest, case_id: Id, payload: ReopenIn):
+    """Reopen a resolved case, with the reason; an open case is a 422."""
+    case = queries.get_case_for(request.user, case_id)
+    _perm(request, "change_case")
+    actions.reopen_case(actor=request.user, case=case, reason=payload.reason)
+    return _case_detail(queries.get_case_for(request.user, case_id))

@@ -380,7 +380,18 @@ class RosterLine(models.Model):
 
 
 class BankImport(models.Model):
-    """One bank result file (回盘文件) imported for a roster; the same file twice is one."""
+    """One bank result file (回盘文件) imported for a roster; the same file twice is one. The
+    digest is the file's content fingerprint (line endings, encoding and line order
+    normalised), so a re-saved or re-sorted copy is the same file. The upload is kept
+    (`content`) until the background task (`benefits.tasks.process_bank_import`) has parsed
+    and matched it; `progress`/`total` feed the progress bar; a refused file keeps its first
+    problems (`errors`) and the full report (`error_report`, CSV)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting (排队中)")
+        RUNNING = "running", _("processing (处理中)")
+        DONE = "done", _("imported (已导入)")
+        FAILED = "failed", _("refused (未导入)")
 
     roster = models.ForeignKey(
         Roster, verbose_name=_("roster"), on_delete=models.CASCADE, related_name="imports"
@@ -392,12 +403,26 @@ class BankImport(models.Model):
     )
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.DONE
+    )
+    content = models.BinaryField(_("uploaded file"), null=True, blank=True, editable=False)
+    total = models.PositiveIntegerField(_("rows to process"), default=0)
+    progress = models.PositiveIntegerField(_("rows processed"), default=0)
+    error_count = models.PositiveIntegerField(_("problems"), default=0)
+    errors = models.JSONField(_("first problems"), default=list, blank=True)
+    error_report = models.TextField(_("problem report (CSV)"), blank=True)
 
     class Meta:
         verbose_name = _("bank result file")
         verbose_name_plural = _("bank result files")
         constraints = [
-            models.UniqueConstraint(fields=["roster", "digest"], name="bankimport_roster_digest")
+            # a refused file does not block a corrected upload of the same name
+            models.UniqueConstraint(
+                fields=["roster", "digest"],
+                condition=~models.Q(status="failed"),
+                name="bankimport_roster_digest",
+            )
         ]
 
     def __str__(self) -> str:
@@ -449,6 +474,7 @@ class Case(models.Model):
         EXCLUSIVE = "exclusive", _("on two programmes that exclude each other (重复享受)")
         SAME_PERSON = "same_person", _("two persons who are one (疑似同一人)")
         NO_ACCOUNT = "no_account", _("no bank account for a roster line (无发放账户)")
+        DUPLICATE_PAYMENT = "duplicate_paid", _("roster line paid twice (重复发放)")
 
     class Status(models.TextChoices):
         OPEN = "open", _("open (待处理)")
@@ -489,3 +515,76 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}"
+
+
+class CandidateDecision(models.Model):
+    """One decision on a candidate (append-only): the township's confirmation or rejection,
+    the district's approval, an objection upheld; who, when, from and to which state, and the
+    reason given. A later decision never overwrites an earlier one."""
+
+    scope_path_field = "candidate__unit__path"
+
+    class Action(models.TextChoices):
+        CONFIRM = "confirm", _("confirmed (确认)")
+        REJECT = "reject", _("rejected (不予确认)")
+        APPROVE = "approve", _("approved (审批)")
+        OBJECTION = "objection", _("objection upheld (异议成立)")
+
+    candidate = models.ForeignKey(
+        Candidate, verbose_name=_("candidate"), on_delete=models.CASCADE, related_name="decisions"
+    )
+    action = models.CharField(_("decision"), max_length=10, choices=Action.choices)
+    from_state = models.CharField(_("from"), max_length=10)
+    to_state = models.CharField(_("to"), max_length=10)
+    actor = models.ForeignKey(
+        "core.User",
+        verbose_name=_("staff"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("candidate decision")
+        verbose_name_plural = _("candidate decisions")
+        ordering = ["candidate", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_id}: {self.from_state} → {self.to_state}"
+
+
+class CaseEvent(models.Model):
+    """One step of a case (append-only): resolved or reopened, by whom, when, with the
+    resolution or the reason for reopening."""
+
+    scope_path_field = "case__unit__path"
+
+    class Action(models.TextChoices):
+        RESOLVE = "resolve", _("resolved (处理)")
+        REOPEN = "reopen", _("reopened (重新打开)")
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("step"), max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(
+        "core.User",
+        verbose_name=_("staff"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    reason = models.CharField(_("resolution or reason"), max_length=500)
+
+    class Meta:
+        verbose_name = _("case step")
+        verbose_name_plural = _("case steps")
+        ordering = ["case", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action}"

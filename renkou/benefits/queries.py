@@ -24,6 +24,7 @@ from django.db.models.functions import Cast
 from renkou.benefits import rules
 from renkou.benefits.models import (
     BankAccount,
+    BankImport,
     BenefitFact,
     Candidate,
     Case,
@@ -113,6 +114,13 @@ def rosters_visible_to(user: User) -> QuerySet[Roster]:
 
 def get_roster_for(user: User, pk: int) -> Roster:
     return _get(rosters_visible_to(user), pk)
+
+
+def get_bank_import_for(user: User, pk: int) -> BankImport:
+    """A bank file of a roster the user sees (404 otherwise); the upload itself is not
+    loaded."""
+    imports = BankImport.objects.defer("content").select_related("roster__cycle__programme")
+    return _get(imports.filter(roster__in=rosters_visible_to(user)), pk)
 
 
 def lines_visible_to(user: User) -> QuerySet[RosterLine]:

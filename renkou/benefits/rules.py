@@ -665,3 +665,85 @@ def exclusive_pairs(specs: Iterable[ProgrammeSpec]) -> set[frozenset[str]]:
 def same_person_keys(id_number: str, name: str, birth_date: datetime.date) -> tuple[str, str]:
     """The keys under which two records are one person: the ID number, name + birth date."""
     return (id_number.strip().upper(), f"{name.strip()}|{birth_date}")
+
+
+# --- bank result files ------------------------------------------------------------------------
+
+BANK_ERRORS_SHOWN = 200  # problems kept on the import and shown; the full list is the report
+MONEY_LIMIT = Decimal("9999999999.99")  # the MONEY field: 12 digits, 2 decimals
+
+
+def bank_file_fingerprint(data: bytes) -> str:
+    """The content fingerprint of a bank result file: for a text table, the decoded text with
+    line endings, trailing blanks and blank lines normalised and the data lines sorted (the
+    header stays first), so the same file re-saved with CRLF, in another encoding or
+    re-sorted is the same file; an XLSX (a zip) by its bytes."""
+    import hashlib
+
+    from renkou.lib.formats import detect_encoding
+
+    if data.startswith(b"PK"):
+        return hashlib.sha256(data).hexdigest()
+    try:
+        text = data.decode(detect_encoding(data))
+    except (UnicodeDecodeError, ValueError):
+        return hashlib.sha256(data).hexdigest()
+    lines = [line.rstrip() for line in text.lstrip("\ufeff").splitlines()]
+    lines = [line for line in lines if line.strip(" ,\t")]
+    canonical = "\n".join(lines[:1] + sorted(lines[1:]))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _monthly_values(rows: Iterable[Any]) -> list[Decimal]:
+    found: list[Decimal] = []
+    for row in rows:
+        if isinstance(row, dict):
+            for key, value in row.items():
+                if key == "monthly" and isinstance(value, int | float | str):
+                    try:
+                        found.append(Decimal(str(value)))
+                    except ArithmeticError:
+                        continue
+                elif isinstance(value, list | dict):
+                    found += _monthly_values(value if isinstance(value, list) else [value])
+    return [v for v in found if v.is_finite()]
+
+
+def max_bank_amount(amounts: Iterable[Any], top_ups: Iterable[Any]) -> Decimal:
+    """The most one bank line of the programme can be: twelve months of the highest monthly
+    standard of its schedule plus the highest of each top-up layer (a failed payment
+    re-queued is one year's amount too). Without a schedule: the money field's limit."""
+    base = _monthly_values(list(amounts))
+    if not base:
+        return MONEY_LIMIT
+    layers = [max(_monthly_values([layer]), default=Decimal(0)) for layer in top_ups]
+    extra = sum(layers, Decimal(0))
+    return min(MONEY_LIMIT, (max(base) + extra) * 12)
+
+
+def parse_bank_amount(text: str, limit: Decimal) -> tuple[Decimal | None, str, str]:
+    """(amount, "", "") for a finite decimal of at most two places between 0 and `limit`;
+    (None, problem zh, problem en) otherwise. `Infinity`, `NaN` and `1E+20` are refused."""
+    from decimal import InvalidOperation
+
+    cleaned = text.strip().replace(",", "")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        return None, "不是有效金额", "not a valid amount"
+    if not amount.is_finite():
+        return None, "不是有限的数", "not a finite number"
+    if amount < 0:
+        return None, "金额不能为负", "the amount is negative"
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        return None, "金额最多两位小数", "at most two decimal places"
+    if amount > limit:
+        return None, f"金额超过本项目上限{limit}", f"above the programme's limit {limit}"
+    return amount.quantize(Decimal("0.01")), "", ""
+
+
+def csv_safe(value: object) -> str:
+    """A cell for a CSV report that a spreadsheet will not run as a formula (OWASP: a cell
+    starting with = + - @ tab or CR gets a leading apostrophe)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -34,6 +34,19 @@ urlpatterns = [
     path("benefits/rosters/<int:pk>/roster.xlsx", views.roster_xlsx, name="benefits-roster-xlsx"),
     path("benefits/rosters/<int:pk>/roster.pdf", views.roster_pdf, name="benefits-roster-pdf"),
     path("benefits/rosters/<int:pk>/bank/", views.roster_bank, name="benefits-roster-bank"),
+    path("benefits/imports/<int:pk>/", views.bank_import_detail, name="benefits-import"),
+    path(
+        "benefits/imports/<int:pk>/progress/",
+        views.bank_import_progress,
+        name="benefits-import-progress",
+    ),
+    path(
+        "benefits/imports/<int:pk>/problems.csv",
+        views.bank_import_report,
+        name="benefits-import-report",
+    ),
     path("benefits/cases/", views.case_list, name="benefits-cases"),
+    path("benefits/cases/<int:pk>/", views.case_detail, name="benefits-case"),
     path("benefits/cases/<int:pk>/resolve/", views.case_resolve, name="benefits-case-resolve"),
+    path("benefits/cases/<int:pk>/reopen/", views.case_reopen, name="benefits-case-reopen"),
 ]

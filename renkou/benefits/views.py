@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from renkou.benefits import actions, exports, forms, programmes, queries, rules
+from renkou.benefits import actions, exports, forms, programmes, queries, rules, tasks
 from renkou.benefits.filters import CandidateFilters, CaseFilters
 from renkou.benefits.models import Case
 from renkou.core.filters import filters_from_query
@@ -159,7 +159,7 @@ def cycle_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         count = actions.confirm_candidates(
             actor=request.user, cycle=cycle, candidate_ids=ids,
-            reject=request.POST.get("reject") == "1",
+            reject=request.POST.get("reject") == "1", reason=request.POST.get("reason", "")[:500],
         )  # fmt: skip
     except ValidationError as error:
         _messages(request, error)
@@ -245,6 +245,7 @@ def candidate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "candidate": candidate,
         "objections": candidate.objections.order_by("pk"),
+        "decisions": candidate.decisions.select_related("actor"),
         "objection_form": forms.ObjectionForm(),
     }
     return render(request, "benefits/candidate_detail.html", context)
@@ -336,7 +337,8 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cases": queries.cases_visible_to(request.user)
         .filter(roster=roster)
         .order_by("status", "kind")[:200],
-        "imports": roster.imports.order_by("-imported_at"),
+        "imports": roster.imports.defer("content").order_by("-imported_at"),
+        "bank_limit": actions.bank_file_max_bytes(),
     }
     return render(request, "benefits/roster_detail.html", context)
 
@@ -387,19 +389,59 @@ def roster_bank(request: HttpRequest, pk: int) -> HttpResponse:
     if upload is None:
         messages.error(request, _("Choose the bank's result file."))
         return redirect("benefits-roster", roster.pk)
+    limit = actions.bank_file_max_bytes()
+    if upload.size is not None and upload.size > limit:
+        messages.error(
+            request,
+            _("The file is too large (%(size)d bytes; the limit is %(limit)d): split it.")
+            % {"size": upload.size, "limit": limit},
+        )
+        return redirect("benefits-roster", roster.pk)
     with saved_upload(upload) as path:
         try:
-            _imp, created = actions.import_bank_result(
+            bank_import, created = tasks.queue_bank_import(
                 actor=request.user, roster=roster, path=path, file_name=upload.name
             )
         except ValidationError as error:
             _messages(request, error)
             return redirect("benefits-roster", roster.pk)
     if created:
-        messages.success(request, _("Bank results imported and reconciled."))
+        messages.success(request, _("The file is received; it is processed in the background."))
     else:
         messages.info(request, _("This file was imported before; nothing changed."))
-    return redirect("benefits-roster", roster.pk)
+    return redirect("benefits-import", bank_import.pk)
+
+
+def _import_context(request: HttpRequest, pk: int) -> dict:
+    bank_import = queries.get_bank_import_for(request.user, pk)
+    require(request, "benefits.view_roster")
+    percent = 100 if bank_import.status in ("done", "failed") else 0
+    if bank_import.status == "running" and bank_import.total:
+        percent = min(99, bank_import.progress * 100 // bank_import.total)
+    return {"imp": bank_import, "percent": percent, "finished": percent == 100}
+
+
+@login_required
+def bank_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One bank file: its progress (polled while it is processed), then its outcome: the
+    first problems with their count and the full report, or the roster's cases."""
+    return render(request, "benefits/bank_import.html", _import_context(request, pk))
+
+
+@login_required
+def bank_import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress partial the import page polls (htmx) until the file is processed."""
+    return render(request, "benefits/bank_import_progress.html", _import_context(request, pk))
+
+
+@login_required
+def bank_import_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every problem of a refused file as CSV (UTF-8 with BOM for Excel; cells that a
+    spreadsheet would run as a formula are escaped)."""
+    bank_import = queries.get_bank_import_for(request.user, pk)
+    require(request, "benefits.view_roster")
+    content = ("\ufeff" + bank_import.error_report).encode("utf-8")
+    return _download(content, f"bank-import-{bank_import.pk}-problems.csv", "text/csv")
 
 
 # --- cases --------------------------------------------------------------------------------------
@@ -429,3 +471,29 @@ def case_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _messages(request, error)
     return redirect("benefits-cases")
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One case with its history (every resolution and reopening)."""
+    case = queries.get_case_for(request.user, pk)
+    require(request, "benefits.view_case")
+    context = {"case": case, "events": case.events.select_related("actor")}
+    return render(request, "benefits/case_detail.html", context)
+
+
+@login_required
+@require_POST
+def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reopen a resolved case: the explicit step, with its reason."""
+    case = queries.get_case_for(request.user, pk)
+    require(request, "benefits.change_case")
+    try:
+        actions.reopen_case(
+            actor=request.user, case=case, reason=request.POST.get("reason", "")[:500]
+        )
+    except ValidationError as error:
+        _messages(request, error)
+    else:
+        messages.success(request, _("The case is open again."))
+    return redirect("benefits-case", case.pk)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from renkou.births import queries, rules
 from renkou.births.models import (
+    ACTIVE_STATES,
     BirthApplication,
     DocumentItem,
     NumberSeries,
@@ -85,17 +86,32 @@ def _check_couple(husband: Person | None, wife: Person) -> None:
         raise ValidationError(errors)
 
 
+def _duplicate_error() -> ValidationError:
+    return _error(
+        "child_order",
+        "该夫妻已有同一孩次的有效申请",
+        "this couple already has an open or issued application for this child order",
+    )
+
+
 def _check_not_duplicate(husband: Person | None, wife: Person, order: int) -> None:
-    active = (*rules.OPEN_STATES, *rules.ISSUED_STATES)
     same = BirthApplication.objects.filter(
-        wife=wife, husband=husband, child_order=order, state__in=active
+        wife=wife, husband=husband, child_order=order, state__in=ACTIVE_STATES
     )
     if same.exists():
-        raise _error(
-            "child_order",
-            "该夫妻已有同一孩次的有效申请",
-            "this couple already has an open or issued application for this child order",
-        )
+        raise _duplicate_error()
+
+
+def _insert_application(application: BirthApplication, actor: User | None, reason: str) -> None:
+    """Insert in a savepoint: when a concurrent request created the same couple's application
+    for this order after our check, the partial unique index refuses this one, and the caller
+    gets the same message as the check gives (never an IntegrityError)."""
+    try:
+        with transaction.atomic():
+            _save(application, actor, reason)
+    except IntegrityError:
+        _check_not_duplicate(application.husband, application.wife, application.child_order)
+        raise
 
 
 @transaction.atomic
@@ -146,7 +162,7 @@ def create_application(
             "当日适用的生育政策只受理夫妻申请，请选择男方",
             "the regime in force on this date accepts only married couples: choose the husband",
         )
-    _save(application, actor, reason or _("application created"))
+    _insert_application(application, actor, reason or _("application created"))
     for document in rules.required_documents(application.procedure, married=husband is not None):
         DocumentItem.objects.create(application=application, code=document.code)
     Transition.objects.create(

@@ -17,6 +17,9 @@ from simple_history.models import HistoricalRecords
 
 from renkou.births import rules
 
+# Open or issued: the states in which an application blocks another for the same child order.
+ACTIVE_STATES = [*rules.OPEN_STATES, *rules.ISSUED_STATES]
+
 
 class State(models.TextChoices):
     DRAFT = rules.DRAFT, _("draft (草稿)")
@@ -130,6 +133,20 @@ class BirthApplication(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(child_order__gte=1), name="birthapp_order_positive"
+            ),
+            # One open or issued application per couple and child order: the check in
+            # `actions.create_application` gives the clear message, these make a duplicate
+            # impossible when two requests pass that check at the same moment. Two partial
+            # indexes because NULL (an unmarried applicant) never equals NULL in an index.
+            models.UniqueConstraint(
+                fields=["wife", "husband", "child_order"],
+                condition=models.Q(state__in=ACTIVE_STATES, husband__isnull=False),
+                name="birthapp_one_active_per_couple_order",
+            ),
+            models.UniqueConstraint(
+                fields=["wife", "child_order"],
+                condition=models.Q(state__in=ACTIVE_STATES, husband__isnull=True),
+                name="birthapp_one_active_per_mother_order",
             ),
         ]
 

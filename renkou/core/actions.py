@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -131,7 +131,13 @@ def create_unit(
         path="",
         opened_on=opened_on or _today(),
     )
-    _save_with_history(unit, actor, reason or _("created"))
+    try:  # a savepoint: a concurrent import that created the code first refuses this row
+        with transaction.atomic():
+            _save_with_history(unit, actor, reason or _("created"))
+    except IntegrityError as error:
+        raise ValidationError(
+            {"code": _("Code %(code)s is already used.") % {"code": code}}
+        ) from error
     unit.path = (parent.path if parent else "") + rules.path_segment(unit.pk)
     OrgUnit.objects.filter(pk=unit.pk).update(path=unit.path)
     _record_change(

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from renkou.benefits.models import Case, Cycle
+from renkou.benefits.models import BankImport, Case, Cycle
 from tests.benefits.world import build_world
 from tests.conftest import api_headers
 
@@ -17,7 +17,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world(cast):
-    return build_world(cast)
+    world = build_world(cast)
+    problem = {"row": 2, "field": "金额/amount", "message_zh": "不是有效金额",
+               "message_en": "not a valid amount"}  # fmt: skip
+    world.bank_import = BankImport.objects.create(
+        roster=world.roster, digest="refused", status="failed", error_count=1, errors=[problem],
+        error_report="行号 row,字段 field,问题,problem\n2,金额/amount,不是有效金额,x\n",
+    )  # fmt: skip
+    return world
 
 
 # (url name, method, object, POST data, role without the permission, allowed role, status)
@@ -43,6 +50,11 @@ WEB = [
     ("benefits-roster-bank", "post", "roster", "township_staff", "district_staff", 302),
     ("benefits-cases", "get", None, "grid_worker", "township_staff", 200),
     ("benefits-case-resolve", "post", "case", "grid_worker", "township_staff", 302),
+    ("benefits-case", "get", "case", "grid_worker", "township_staff", 200),
+    ("benefits-import", "get", "bank_import", "grid_worker", "township_staff", 200),
+    ("benefits-import-progress", "get", "bank_import", "grid_worker", "township_staff", 200),
+    ("benefits-import-report", "get", "bank_import", "grid_worker", "township_staff", 200),
+    ("benefits-case-reopen", "post", "case", "grid_worker", "township_staff", 302),
 ]
 
 
@@ -153,6 +165,14 @@ def _api_cases(world, cast):
         ("set_bank_account", "post", "/api/v1/benefits/accounts",
          {"person_id": elder, "bank_name": "农商行", "account_no": "6228480000001234567"},
          "grid_worker", "township_staff", 201),
+        ("get_bank_import", "get", f"/api/v1/benefits/bank-imports/{world.bank_import.pk}",
+         None, "grid_worker", "township_staff", 200),
+        ("get_case", "get", f"/api/v1/benefits/cases/{world.case.pk}", None, "grid_worker",
+         "township_staff", 200),
+        ("resolve_case", "post", f"/api/v1/benefits/cases/{world.case.pk}/resolve",
+         {"resolution": "已补发"}, "grid_worker", "township_staff", 200),
+        ("reopen_case", "post", f"/api/v1/benefits/cases/{world.case.pk}/reopen",
+         {"reason": "补发未到账"}, "grid_worker", "township_staff", 200),
     ]  # fmt: skip
 
 
@@ -165,7 +185,8 @@ def test_api_scoping(client, cast, world):
         assert response.status_code == status, (op, response.content[:300])
 
 
-def test_api_bank_upload_scoped_and_idempotent(client, cast, world):
+def test_api_bank_upload_scoped_and_idempotent(client, cast, world, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     path = f"/api/v1/benefits/rosters/{world.roster.pk}/bank-results"
     assert _api(client, cast, "outsider", "post", path, files=_bank_file(world)).status_code == 404
     assert (

@@ -50,7 +50,8 @@ def test_district_builds_a_programme_from_blocks(client, cast, village):
     assert not Programme.objects.filter(code="jc-bad").exists()
 
 
-def test_candidate_and_roster_pages(client, cast):
+def test_candidate_and_roster_pages(client, cast, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     world = build_world(cast)
     page = (
         _as(client, cast, "grid_worker")
