@@ -22,6 +22,7 @@ from renkou.core import actions as core_actions
 from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import paging
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from renkou.lib.inputschema import CheckedSchema
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import queries as registry_queries
 
@@ -39,7 +40,7 @@ def _text(max_length: int, default: Any = "") -> Any:
     return Field(default, max_length=max_length, pattern=NO_NUL)
 
 
-class ApplicationIn(Schema):
+class ApplicationIn(CheckedSchema):
     wife_id: Id
     husband_id: Id | None = Field(None, description="Empty: an unmarried applicant.")
     child_order: int = Field(..., ge=1, le=actions.MAX_ORDER)
@@ -51,13 +52,13 @@ class ApplicationIn(Schema):
     reason: str = _text(200)
 
 
-class TransitionIn(Schema):
+class TransitionIn(CheckedSchema):
     action: ActionName
     note: str = _text(300)
     reason: str = _text(300, default="")
 
 
-class DocumentIn(Schema):
+class DocumentIn(CheckedSchema):
     received: bool = True
     note: str = _text(200)
 

@@ -10,6 +10,7 @@ from renkou.core import actions, queries
 from renkou.core.filters import NO_NUL, UnitFilters
 from renkou.core.models import OrgUnit, OrgUnitChange
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from renkou.lib.inputschema import CheckedSchema
 from renkou.lib.paging import MAX_PAGE
 
 router = Router(tags=["units"])
@@ -36,7 +37,7 @@ class UnitOut(Schema):
     closed_on: datetime.date | None
 
 
-class UnitIn(Schema):
+class UnitIn(CheckedSchema):
     parent_id: int
     code: str = Field(..., max_length=15, pattern=NO_NUL)
     name: str = Field(..., max_length=100, pattern=NO_NUL)
@@ -45,19 +46,19 @@ class UnitIn(Schema):
     reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 
 
-class UnitPatch(Schema):
+class UnitPatch(CheckedSchema):
     name: str | None = Field(None, max_length=100, pattern=NO_NUL)
     effective_on: datetime.date | None = None
     reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 
 
-class MoveIn(Schema):
+class MoveIn(CheckedSchema):
     parent_id: int
     effective_on: datetime.date | None = None
     reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 
 
-class CloseIn(Schema):
+class CloseIn(CheckedSchema):
     closed_on: datetime.date | None = None
     reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 

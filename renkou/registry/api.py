@@ -21,6 +21,7 @@ from renkou.lib import paging as paging_lib
 from renkou.lib import scoping
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.lib.codes import ETHNIC_GROUPS, FAMILY_RELATIONS
+from renkou.lib.inputschema import CheckedSchema
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import actions, queries
 from renkou.registry.filters import HouseholdFilters, PersonFilters
@@ -224,7 +225,7 @@ def _spouse(person: Person, marriage: Marriage) -> dict[str, Any]:
 # --- persons: input -----------------------------------------------------------------------------
 
 
-class PersonIn(Schema):
+class PersonIn(CheckedSchema):
     name: str = _text(NAME_MAX, ...)
     sex: Sex
     birth_date: datetime.date
@@ -242,7 +243,7 @@ class PersonIn(Schema):
     _name = field_validator("name")(_check_name)
 
 
-class PersonPatch(Schema):
+class PersonPatch(CheckedSchema):
     """Only the fields given change; events change the rest. `reason` is required."""
 
     reason: str = _text(REASON_MAX)
@@ -457,7 +458,7 @@ class RecordedOut(Schema):
     marriage_id: int | None = Field(None, description="For a marriage or a divorce.")
 
 
-class _EventIn(Schema):
+class _EventIn(CheckedSchema):
     date: datetime.date
     reason: str = _text(REASON_MAX)
 
@@ -523,7 +524,7 @@ EventIn = Annotated[
 ]
 
 
-class CorrectIn(Schema):
+class CorrectIn(CheckedSchema):
     """The fields to correct (only those given change) and the reason for the correction."""
 
     reason: str = _text(REASON_MAX)
@@ -538,7 +539,7 @@ class CorrectIn(Schema):
     hukou_type: HukouType | None = None
 
 
-class VoidIn(Schema):
+class VoidIn(CheckedSchema):
     reason: str = _text(REASON_MAX)
 
 

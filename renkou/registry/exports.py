@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from renkou.lib.exportcells import safe_sheet, safe_title
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry.models import Person
 
@@ -16,7 +17,7 @@ from renkou.registry.models import Person
 def persons_xlsx(persons: Iterable[Person], title: str) -> bytes:
     """A write-only workbook (streams rows; fine for 100k lines)."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31] or "persons")
+    sheet = safe_sheet(workbook.create_sheet(title=safe_title(title, "persons")))
     headers = [_("Name"), _("Sex"), _("Birth date"), _("ID number"), _("Unit"),
                _("Household-registration division"), _("Floating status"), _("Status"),
                _("Phone")]  # fmt: skip

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import dataclass, field
 
+from renkou.lib.exportcells import safe_csv_writer
 from renkou.lib.i18n import pick
 
 __all__ = ["KINDS", "KindCounts", "LoadError", "BulkLoadReport", "Rejection", "kind_label"]
@@ -117,7 +117,7 @@ class BulkLoadReport:
     def write_rejected(self, path: str | os.PathLike[str]) -> None:
         """`file,line,key,field,reason` per problem (UTF-8 with BOM, so Excel reads it)."""
         with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = safe_csv_writer(handle)
             writer.writerow(REJECTED_HEADER)
             for item in self.rejected:
                 writer.writerow((item.file, item.line, item.key, item.field, item.reason))
