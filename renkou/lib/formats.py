@@ -153,6 +153,15 @@ class Row:
 
     line: int
     values: dict[str, str]
+    # With read_table(..., ragged=True): the number of fields of a CSV record and of the
+    # header, when they differ (a row cut short or with a separator too many); else None.
+    # XLSX rows never count as ragged (Excel leaves out trailing empty cells).
+    fields: int | None = None
+    expected: int | None = None
+
+    @property
+    def ragged(self) -> bool:
+        return self.fields is not None
 
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -190,13 +199,20 @@ def detect_encoding(data: bytes) -> str:
     )
 
 
-def read_table(path: str | os.PathLike[str], required: Sequence[str] = ()) -> Iterator[Row]:
+def read_table(
+    path: str | os.PathLike[str], required: Sequence[str] = (), *, ragged: bool = False
+) -> Iterator[Row]:
     """Stream the data rows of a CSV/TSV or XLSX file as :class:`Row` objects.
 
     The header (first non-blank row) is checked before this returns, so a missing required
     column, a duplicate or an empty header raises :class:`TableError` straight away; later
     problems (a value beyond the last header) are raised while iterating.  Blank rows are
     skipped.  XLSX is read in openpyxl's read-only mode, one row at a time.
+
+    ``ragged=True``: a CSV record with fewer or more fields than the header is yielded with
+    ``Row.fields`` / ``Row.expected`` set (its values padded or cut), for the caller to reject
+    that row by its line; by default a short row is padded and a value beyond the last
+    header raises :class:`TableError`.
     """
     raw = _raw_rows(path)
     try:
@@ -206,7 +222,13 @@ def read_table(path: str | os.PathLike[str], required: Sequence[str] = ()) -> It
     except BaseException:
         raw.close()
         raise
-    return _data_rows(raw, headers)
+    text = not _is_zip(path)
+    return _data_rows(raw, headers, len(header) if (ragged and text) else None)
+
+
+def _is_zip(path: str | os.PathLike[str]) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(4) == _ZIP_MAGIC
 
 
 def _raw_rows(path: str | os.PathLike[str]) -> _RawRows:
@@ -258,11 +280,17 @@ def _check_required(headers: list[str], required: Sequence[str]) -> None:
         )
 
 
-def _data_rows(raw: _RawRows, headers: list[str]) -> Iterator[Row]:
+def _data_rows(raw: _RawRows, headers: list[str], width: int | None = None) -> Iterator[Row]:
     try:
         for line, cells in raw:
-            if any(cells):
-                yield Row(line=line, values=_row_values(line, cells, headers))
+            if not any(cells):
+                continue
+            if width is not None and len(cells) != width:
+                padded = (cells + [""] * len(headers))[: len(headers)]
+                values = dict(zip(headers, padded, strict=True))
+                yield Row(line=line, values=values, fields=len(cells), expected=width)
+                continue
+            yield Row(line=line, values=_row_values(line, cells, headers))
     finally:
         # Closes the XLSX archive even if the caller stops iterating early.
         raw.close()

@@ -25,6 +25,8 @@ from renkou.lib.i18n import pick
 
 __all__ = [
     "MULTILINE_FIELDS",
+    "RE2_MULTI_LINE",
+    "RE2_SINGLE_LINE",
     "ControlCharacterError",
     "check_text",
     "control_character",
@@ -34,6 +36,11 @@ __all__ = [
 _ALWAYS = "\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff"
 _SINGLE_LINE = re.compile(f"[\x00-\x1f{_ALWAYS}]")
 _MULTI_LINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_ALWAYS}]")
+
+# The same sets in RE2 syntax, for pyarrow.compute.match_substring_regex over whole columns
+# (UTF-8 in Arrow cannot hold a lone surrogate, so those need no test there).
+RE2_SINGLE_LINE = r"[\x00-\x1f\x7f-\x{9f}\x{2028}\x{2029}\x{fffe}\x{ffff}]"
+RE2_MULTI_LINE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}\x{2028}\x{2029}\x{fffe}\x{ffff}]"
 
 # API input fields that may span lines (the forms decide by their widget, a Textarea).
 MULTILINE_FIELDS = frozenset({"reason", "note", "notes", "text", "resolution", "comment"})

@@ -63,6 +63,7 @@ def check_persons(ctx: LoadState, table: Table) -> None:
     household_numbers = column("household_no")
     length = SPEC.within_length
     ok = filled(keys) & length("person_key", keys) & filled(names) & length("name", names)
+    ok &= table.clean  # ragged rows, control characters
     ok &= length("former_names", column("former_names")) & length("phone", column("phone"))
     ok &= length("only_child_cert_no", column("only_child_cert_no"))
     ok &= SPEC.fast_codes("sex", sex)

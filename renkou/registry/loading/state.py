@@ -111,6 +111,10 @@ class LoadState:
 
     @staticmethod
     def row_cells(table: Table, index: int, names: Sequence[str]) -> tuple[str, ...]:
+        """The row's cells; Rejected if the row has a problem of its own (Table.problems)."""
+        problem = table.problems.get(index)
+        if problem is not None:
+            raise problem
         return tuple(table.array(name)[index].as_py() for name in names)
 
     # --- persons the other files name ----------------------------------------------------
