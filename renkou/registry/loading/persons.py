@@ -41,6 +41,7 @@ from .report import Rejection
 from .state import LoadState
 from .stores import NEW, PRESENT, REJECTED, PersonColumns, PersonRow
 from .tables import Table
+from .updates import differences, report_differences
 
 PERSON_INPUT = tuple(SPEC.fields)  # the cells `_person_row` takes, in this order
 
@@ -206,9 +207,14 @@ def check_persons(ctx: LoadState, table: Table) -> None:
             continue
         state[position] = PRESENT
         counts.present += 1
-        if _person_differs(output, position, found):
-            counts.differs += 1
         store.pk[position] = found[0]
+        changed = differences(ctx, output, position, found)
+        if changed:
+            counts.differs += 1
+            if ctx.update:  # the file's values stay for the checks and are written later
+                ctx.person_updates[position] = found
+                continue
+            report_differences(ctx, table.file, table.line(position), key_list[position], changed)
         store.birth[position] = value_iso(found[5])
         store.death[position] = value_iso(found[6])
         store.sex[position] = found[4]
@@ -410,22 +416,6 @@ def _person_row(
         cert_no, cert_date, relation, hukou_unit, residence_unit, unit,
     )  # fmt: skip
     return values, household
-
-
-def _person_differs(rows: PersonColumns, at: int, found: tuple) -> bool:
-    """Whether the file's row `at` differs from the database's (`found`: id, source_key,
-    id_number, name, sex, birth_date, death_date, status, unit_id, hukou_unit_id,
-    residence_unit_id)."""
-    return (
-        (found[2] or None) != rows.id_number[at]
-        or found[3] != rows.name[at]
-        or found[4] != rows.sex[at]
-        or value_iso(found[5]) != rows.birth_date[at]
-        or value_iso(found[6]) != rows.death_date[at]
-        or found[7] != rows.status[at]
-        or found[9] != rows.hukou_unit_id[at]
-        or found[10] != rows.residence_unit_id[at]
-    )
 
 
 def _check_numbers_in_database(

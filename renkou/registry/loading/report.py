@@ -67,13 +67,15 @@ class Rejection:
 
 @dataclass
 class KindCounts:
-    """Rows read; inserted; already present (`differs` of them with other values); rejected."""
+    """Rows read; inserted; already present (`differs` of them with other values, `updated`
+    of those with --update); rejected."""
 
     read: int = 0
     inserted: int = 0
     present: int = 0
     differs: int = 0
     rejected: int = 0
+    updated: int = 0  # of the differing ones, written over with the file's values (--update)
 
 
 @dataclass

@@ -31,8 +31,13 @@ class LoadState:
         units: dict[str, tuple[int, bool]],
         progress: Progress | None = None,
         today: datetime.date | None = None,
+        update: bool = False,
     ) -> None:
         self.report = report
+        # --update: present persons whose file row differs get the file's values
+        # (position → the database row fetched for it), see `loading.updates`.
+        self.update = update
+        self.person_updates: dict[int, tuple] = {}
         self.writer = writer
         self.units = units  # code → (id, open)
         self.progress = progress

@@ -34,6 +34,12 @@ class Command(RenkouCommand):
         parser.add_argument(
             "--batch-size", type=int, default=BATCH_SIZE, help="rows per transaction"
         )
+        parser.add_argument(
+            "--update",
+            action="store_true",
+            help="write the file's values over present persons whose row differs (listed in "
+            "rejected.csv otherwise), with history (按文件更新已有人员)",
+        )
 
     def run(self, *args: Any, directory: str, **options: Any) -> None:
         rebuild = {"auto": None, "yes": True, "no": False}[options.get("rebuild_indexes", "auto")]
@@ -43,6 +49,7 @@ class Command(RenkouCommand):
                 progress=self.progress,
                 rebuild_indexes=rebuild,
                 batch_size=options.get("batch_size") or BATCH_SIZE,
+                update=bool(options.get("update")),
             )
         except LoadError as error:
             raise self.fail(error.message_zh, error.message_en) from error
