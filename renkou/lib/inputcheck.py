@@ -28,6 +28,7 @@ __all__ = [
     "RE2_MULTI_LINE",
     "RE2_SINGLE_LINE",
     "ControlCharacterError",
+    "check_data",
     "check_text",
     "control_character",
     "describe",
@@ -100,6 +101,21 @@ def check_text(value: Any, field: str, *, multiline: bool = False) -> Any:
         for item in value:
             check_text(item, field, multiline=multiline)
     return value
+
+
+def check_data(data: Any, where: str = "") -> None:
+    """Every text (keys included) inside parsed JSON, single-line; ControlCharacterError
+    naming the path (``rule[2].label_zh``) of the first one holding a refused character."""
+    if isinstance(data, str):
+        check_text(data, where or "(text)")
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            path = f"{where}.{key}" if where else str(key)
+            check_text(str(key), path)
+            check_data(value, path)
+    elif isinstance(data, list | tuple):
+        for index, value in enumerate(data):
+            check_data(value, f"{where}[{index}]")
 
 
 class CheckedFormMixin:
