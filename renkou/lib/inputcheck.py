@@ -29,6 +29,8 @@ __all__ = [
     "RE2_SINGLE_LINE",
     "ControlCharacterError",
     "check_data",
+    "model_max_length",
+    "posted_text",
     "check_text",
     "control_character",
     "describe",
@@ -116,6 +118,43 @@ def check_data(data: Any, where: str = "") -> None:
     elif isinstance(data, list | tuple):
         for index, value in enumerate(data):
             check_data(value, f"{where}[{index}]")
+
+
+def model_max_length(model: Any, field_name: str) -> int:
+    """The ``max_length`` of ``model.field_name`` (`lib` imports no models: pass the class)."""
+    limit = model._meta.get_field(field_name).max_length
+    if limit is None:
+        raise ValueError(f"{model.__name__}.{field_name} has no max_length")
+    return int(limit)
+
+
+def posted_text(
+    data: Any, name: str, *, max_length: int, label: str = "", multiline: bool = True
+) -> str:
+    """A text a view reads from ``request.POST`` without a form: stripped, free of control
+    characters and at most `max_length` long, or a Django ValidationError on `name` (the
+    views that read raw POST values already show an action's ValidationError)."""
+    from django.core.exceptions import ValidationError
+
+    value = (data.get(name) or "").strip()
+    shown = label or name
+    try:
+        check_text(value, shown, multiline=multiline)
+    except ControlCharacterError as error:
+        raise ValidationError({name: [error.message()]}, code=error.code) from None
+    if len(value) > max_length:
+        raise ValidationError(
+            {
+                name: [
+                    pick(
+                        f"“{shown}”不能超过{max_length}个字符（现有{len(value)}个）",
+                        f"{shown} must be at most {max_length} characters (it has {len(value)})",
+                    )
+                ]
+            },
+            code="max_length",
+        )
+    return value
 
 
 class CheckedFormMixin:

@@ -17,7 +17,7 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import ValidationInfo, field_validator
 
-from renkou.lib.inputcheck import MULTILINE_FIELDS, check_text
+from renkou.lib.inputcheck import MULTILINE_FIELDS, check_text, model_max_length
 
 __all__ = ["CheckedSchema", "model_max_length", "model_text"]
 
@@ -33,14 +33,6 @@ class CheckedSchema(Schema):
     def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
         name = info.field_name or ""
         return check_text(value, name, multiline=name in MULTILINE_FIELDS)
-
-
-def model_max_length(model: Any, field_name: str) -> int:
-    """The ``max_length`` of ``model.field_name`` (KeyError-like FieldDoesNotExist if absent)."""
-    limit = model._meta.get_field(field_name).max_length
-    if limit is None:
-        raise ValueError(f"{model.__name__}.{field_name} has no max_length")
-    return int(limit)
 
 
 def model_text(model: Any, field_name: str, default: Any = "", **extra: Any) -> Any:
