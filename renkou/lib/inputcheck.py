@@ -177,3 +177,17 @@ class CheckedFormMixin:
                 self.add_error(  # type: ignore[attr-defined]
                     name, ValidationError(error.message(), code=error.code)
                 )
+
+
+def checked_model_form() -> type:
+    """A ModelForm base with the check, for `ModelAdmin.form` (built on first use, so that
+    importing this module needs no configured Django)."""
+    from django import forms
+
+    global _CHECKED_MODEL_FORM
+    if _CHECKED_MODEL_FORM is None:
+        _CHECKED_MODEL_FORM = type("CheckedModelForm", (CheckedFormMixin, forms.ModelForm), {})
+    return _CHECKED_MODEL_FORM
+
+
+_CHECKED_MODEL_FORM: type | None = None

@@ -171,3 +171,15 @@ def test_a_person_patch_with_an_over_long_former_name_is_422(client, cast, famil
     assert response.status_code == 422, response.content
     families.son.refresh_from_db()
     assert families.son.former_names == ""
+
+
+def test_every_admin_form_of_ours_checks_control_characters():
+    from django.contrib import admin
+
+    ours = {
+        model._meta.label: model_admin.form
+        for model, model_admin in admin.site._registry.items()
+        if model.__module__.startswith("renkou.")
+    }
+    assert ours
+    assert [label for label, form in ours.items() if not issubclass(form, CheckedFormMixin)] == []
