@@ -53,6 +53,7 @@ def test_update_applies_the_file_values_with_history(cast, family_dir, tmp_path)
     second = write_directory(tmp_path / "second", persons=_changed())
     out = io.StringIO()
     call_command("load", str(second), "--update", stdout=out)
+    assert "按文件更新人员" in out.getvalue()
     p02 = Person.objects.get(source_key="P02")
     assert (p02.name, p02.name_pinyin, p02.status, p02.death_date.isoformat()) == (
         "李秀兰", "lixiulan", "deceased", "2021-01-01"

@@ -83,6 +83,9 @@ class Command(RenkouCommand):
             table.add_row("补建亲子关系 links from births", "", f"{report.derived_links:,}")
         if report.derived_deaths:
             table.add_row("补建死亡事件 death events derived", "", f"{report.derived_deaths:,}")
+        updated = report.counts["persons"].updated
+        if updated:
+            table.add_row("按文件更新人员 persons updated (--update)", "", "", f"{updated:,}")
         stream = getattr(self.stdout, "_out", self.stdout)
         Console(file=stream, width=120).print(table)
         self.say(
