@@ -98,3 +98,26 @@ def test_a_control_character_in_an_event_or_household_is_rejected(cast, tmp_path
     found = {(r["file"], r["key"]): r["field"] for r in rejected_rows(directory)}
     assert found[("households.csv", "H003")] == "address"
     assert found[("events.csv", "E02")] == "place"
+
+
+def test_every_text_column_has_the_model_limit():
+    from renkou.registry.loading.fields import SPECS, TEXT_TYPES
+
+    for spec in SPECS.values():
+        for column, field in spec.fields.items():
+            if field.type in TEXT_TYPES:
+                assert spec.max_length(column) > 0, (spec.kind, column)
+
+
+@pytest.mark.parametrize(
+    ("column", "length"),
+    [("name", 51), ("former_names", 201), ("phone", 21), ("only_child_cert_no", 41)],
+)
+def test_an_over_long_cell_in_any_text_column_is_rejected_naming_it(cast, tmp_path, column, length):
+    at = PERSON_HEADER.index(column)
+    persons = [(*r[:at], "1" * length, *r[at + 1 :]) if r[0] == "P09" else r for r in ORDER]
+    directory = write_directory(tmp_path / column, persons=persons)
+    load_directory(directory)
+    rows = [r for r in rejected_rows(directory) if r["file"] == "persons.csv"]
+    assert [(r["key"], r["field"]) for r in rows] == [("P09", column)]
+    assert not Person.objects.filter(source_key="P09").exists()
