@@ -138,11 +138,13 @@ def _load(
     report = BulkLoadReport(path=os.fspath(directory))
     stage = _Stages(report)
 
-    with stage("units"):
-        load_units(directory, report, actor, progress)
+    # Every file is read (its encoding detected, its header checked) before anything is
+    # written, units included: a file refused whole leaves the database as it was.
     with stage("read"):
         required = {kind: spec.required_columns() for kind, spec in SPECS.items()}
         tables = read_directory(directory, required, progress)
+    with stage("units"):
+        load_units(directory, report, actor, progress)
 
     with Writer(
         progress=progress, batch_size=batch_size, rebuild_indexes=rebuild_indexes

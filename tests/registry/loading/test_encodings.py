@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 
+from renkou.core.models import OrgUnit
 from renkou.lib import formats
 from renkou.lib.formats import TableError
 from renkou.registry.loading.loader import LoadError, load_directory
@@ -59,6 +60,7 @@ def test_a_persons_file_in_another_encoding_is_refused_by_name(
     assert label in caught.value.message_zh and "UTF-8" in caught.value.message_zh
     assert label in caught.value.message_en
     assert not Person.objects.exists()
+    assert not OrgUnit.objects.exists()  # refused before the units file was imported
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
