@@ -33,10 +33,12 @@ def to_xlsx(
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from renkou.lib.exportcells import safe_sheet, safe_title
+
     names = {**HEADERS_ZH, **(headers or {})}
     book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
+    sheet = safe_sheet(book.active)
+    sheet.title = safe_title(title)
     sheet.append([names.get(str(col), str(col)) for col in frame.columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)

@@ -14,12 +14,13 @@ from ninja.files import UploadedFile
 
 from renkou.benefits import actions, programmes, queries, rules, tasks
 from renkou.benefits.filters import CandidateFilters, CaseFilters
-from renkou.benefits.models import Candidate
+from renkou.benefits.models import BankAccount, BenefitFact, Candidate
 from renkou.core import actions as core_actions
 from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import paging as paging_lib
 from renkou.lib import scoping
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from renkou.lib.inputschema import CheckedSchema, model_max_length
 from renkou.lib.masking import mask_bank_account, mask_id_number
 from renkou.lib.uploads import saved_upload
 from renkou.registry import queries as registry_queries
@@ -69,7 +70,7 @@ class CycleOut(Schema):
     posting_to: datetime.date | None
 
 
-class CycleIn(Schema):
+class CycleIn(CheckedSchema):
     programme_id: Id
     year: Year
     district_id: Id
@@ -119,7 +120,7 @@ class ExplainOut(Schema):
     criteria: list[CriterionOut]
 
 
-class ConfirmIn(Schema):
+class ConfirmIn(CheckedSchema):
     candidate_ids: list[Id] = Field(default_factory=list, max_length=5000)
     reject: bool = False
     reason: str = Field("", max_length=500, description="kept in each candidate's history")
@@ -220,11 +221,11 @@ class CasePage(Schema):
     has_next: bool
 
 
-class FactIn(Schema):
+class FactIn(CheckedSchema):
     person_id: Id
     kind: Literal["disability_grade", "complication_grade", "recovered"]
     value: int = Field(ge=0, le=4)
-    evidence: str = Field(max_length=200, pattern=NO_NUL)
+    evidence: str = Field(max_length=model_max_length(BenefitFact, "evidence"), pattern=NO_NUL)
     since: datetime.date | None = None
     reason: str = Field("", max_length=200, pattern=NO_NUL, description="Kept in the history.")
 
@@ -237,9 +238,9 @@ class FactOut(Schema):
     evidence: str
 
 
-class AccountIn(Schema):
+class AccountIn(CheckedSchema):
     person_id: Id
-    bank_name: str = Field(max_length=60, pattern=NO_NUL)
+    bank_name: str = Field(max_length=model_max_length(BankAccount, "bank_name"), pattern=NO_NUL)
     account_no: str = Field(max_length=40, pattern=NO_NUL)
     reason: str = Field("", max_length=200, pattern=NO_NUL, description="Kept in the history.")
 

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from renkou.benefits import xlsx
 from renkou.benefits.models import Cycle, Roster, RosterLine
 from renkou.lib.disclosure import birth_month
+from renkou.lib.exportcells import safe_sheet
 from renkou.lib.masking import mask_bank_account, mask_id_number
 
 ROSTER_HEADERS = (
@@ -73,7 +74,7 @@ def lines_xlsx(title: str, lines: Iterable[tuple]) -> bytes:
 def posting_xlsx(cycle: Cycle, candidates) -> bytes:
     """The public-posting list (公示名单) with its window."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("公示名单")
+    sheet = safe_sheet(book.create_sheet("公示名单"))
     sheet.append([f"{cycle.programme.name_zh} {cycle.year}年 资格确认公示名单"])
     sheet.append([f"公示期：{cycle.posting_from or '—'} 至 {cycle.posting_to or '—'}"])
     # A posting is public: 出生年月 only, whoever prints it (docs/privacy.md).

@@ -7,12 +7,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from renkou.benefits.models import Programme
+from renkou.lib.inputcheck import CheckedFormMixin
 
 WIDGET = {"class": "form-control"}
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
 
 
-class ProgrammeForm(forms.Form):
+class ProgrammeForm(CheckedFormMixin, forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=40, widget=forms.TextInput(attrs=WIDGET))
     name_zh = forms.CharField(
         label=_("Name (Chinese)"), max_length=100, widget=forms.TextInput(attrs=WIDGET)
@@ -191,12 +192,12 @@ class ProgrammeForm(forms.Form):
         }
 
 
-class PostingForm(forms.Form):
+class PostingForm(CheckedFormMixin, forms.Form):
     posting_from = forms.DateField(label=_("Posting from"), widget=DATE)
     posting_to = forms.DateField(label=_("Posting to"), widget=DATE)
 
 
-class ObjectionForm(forms.Form):
+class ObjectionForm(CheckedFormMixin, forms.Form):
     text = forms.CharField(
         label=_("Objection"),
         max_length=500,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from renkou.benefits import rules
 from renkou.lib import refdata
+from renkou.lib.inputcheck import ControlCharacterError, check_data
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 FIELDS = (
@@ -37,6 +38,10 @@ def read_files(directory: Path = DATA_DIR) -> list[tuple[str, dict, str]]:
             raise ProgrammeFileError(
                 path.name, f"不是有效的 JSON（{error}）", str(error)
             ) from error
+        try:
+            check_data(data)
+        except ControlCharacterError as error:
+            raise ProgrammeFileError(path.name, error.message_zh, error.message_en) from None
         problems = rules.check_rule(data.get("rule", []))
         missing = [key for key in ("code", "name_zh", "name_en", "amounts") if key not in data]
         if problems or missing:

@@ -16,11 +16,12 @@ from django.views.decorators.http import require_POST
 
 from renkou.benefits import actions, exports, forms, programmes, queries, rules, tasks
 from renkou.benefits.filters import CandidateFilters, CaseFilters
-from renkou.benefits.models import Case
+from renkou.benefits.models import Candidate, Case, Objection
 from renkou.core.filters import filters_from_query
 from renkou.core.forms import add_action_errors
 from renkou.lib import paging, scoping
 from renkou.lib.http import require
+from renkou.lib.inputcheck import model_max_length, posted_text
 from renkou.lib.masking import mask_bank_account
 from renkou.lib.uploads import saved_upload
 
@@ -278,7 +279,9 @@ def objection_settle(request: HttpRequest, pk: int) -> HttpResponse:
         actions.settle_objection(
             actor=request.user, objection=objection,
             upheld=request.POST.get("upheld") == "1",
-            resolution=request.POST.get("resolution", ""),
+            resolution=posted_text(
+                request.POST, "resolution", max_length=model_max_length(Objection, "resolution")
+            ),
         )  # fmt: skip
     except ValidationError as error:
         _messages(request, error)
@@ -293,7 +296,9 @@ def candidate_check(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         actions.record_check(
             actor=request.user, candidate=candidate, result=request.POST.get("result", ""),
-            note=request.POST.get("note", "")[:200],
+            note=posted_text(
+                request.POST, "note", max_length=model_max_length(Candidate, "check_note")
+            ),
         )  # fmt: skip
     except ValidationError as error:
         _messages(request, error)
@@ -466,7 +471,11 @@ def case_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "benefits.change_case")
     try:
         actions.resolve_case(
-            actor=request.user, case=case, resolution=request.POST.get("resolution", "")[:500]
+            actor=request.user,
+            case=case,
+            resolution=posted_text(
+                request.POST, "resolution", max_length=model_max_length(Case, "resolution")
+            ),
         )
     except ValidationError as error:
         _messages(request, error)

@@ -14,6 +14,8 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from string import ascii_uppercase
 
+from renkou.lib.exportcells import safe_text, safe_title
+
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 _OOXML = "application/vnd.openxmlformats-officedocument.spreadsheetml"
@@ -93,7 +95,7 @@ def _cell(ref: str, value) -> str:
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
         return f'<c r="{ref}"><v>{value}</v></c>'
-    text = _escape(str(value))
+    text = _escape(safe_text(str(value)))
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
@@ -121,7 +123,7 @@ def write(sheets: Sequence[tuple[str, Iterable[Sequence]]]) -> bytes:
             "xl/workbook.xml",
             WORKBOOK.format(
                 sheets="".join(
-                    f'<sheet name="{_escape(name)}" sheetId="{n}" r:id="rId{n}"/>'
+                    f'<sheet name="{_escape(safe_title(name))}" sheetId="{n}" r:id="rId{n}"/>'
                     for n, name in enumerate(names, start=1)
                 )
             ),

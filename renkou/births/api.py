@@ -17,11 +17,12 @@ from ninja import Field, Query, Router, Schema, Status
 
 from renkou.births import actions, queries, rules
 from renkou.births.filters import ApplicationFilters
-from renkou.births.models import BirthApplication
+from renkou.births.models import BirthApplication, DocumentItem, Transition
 from renkou.core import actions as core_actions
 from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import disclosure, paging
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from renkou.lib.inputschema import CheckedSchema, model_max_length
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import queries as registry_queries
 
@@ -39,27 +40,27 @@ def _text(max_length: int, default: Any = "") -> Any:
     return Field(default, max_length=max_length, pattern=NO_NUL)
 
 
-class ApplicationIn(Schema):
+class ApplicationIn(CheckedSchema):
     wife_id: Id
     husband_id: Id | None = Field(None, description="Empty: an unmarried applicant.")
     child_order: int = Field(..., ge=1, le=actions.MAX_ORDER)
     applied_on: datetime.date | None = Field(None, ge=DAY_MIN, le=DAY_MAX)
     expected_birth_date: datetime.date | None = Field(None, ge=DAY_MIN, le=DAY_MAX)
     actual_birth_date: datetime.date | None = Field(None, ge=DAY_MIN, le=DAY_MAX)
-    contact_name: str = _text(50)
-    contact_phone: str = _text(20)
+    contact_name: str = _text(model_max_length(BirthApplication, "contact_name"))
+    contact_phone: str = _text(model_max_length(BirthApplication, "contact_phone"))
     reason: str = _text(200)
 
 
-class TransitionIn(Schema):
+class TransitionIn(CheckedSchema):
     action: ActionName
-    note: str = _text(300)
-    reason: str = _text(300, default="")
+    note: str = _text(model_max_length(Transition, "note"))
+    reason: str = _text(model_max_length(BirthApplication, "decision_reason"), default="")
 
 
-class DocumentIn(Schema):
+class DocumentIn(CheckedSchema):
     received: bool = True
-    note: str = _text(200)
+    note: str = _text(model_max_length(DocumentItem, "note"))
 
 
 class DocumentOut(Schema):

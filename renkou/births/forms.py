@@ -7,13 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from renkou.births.models import State
 from renkou.core.filters import MAX_ID
+from renkou.lib.inputcheck import CheckedFormMixin
 
 _DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
 _TEXT = forms.TextInput(attrs={"class": "form-control"})
 _NUMBER = forms.NumberInput(attrs={"class": "form-control"})
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(CheckedFormMixin, forms.Form):
     wife = forms.IntegerField(
         label=_("Wife (person number)"), min_value=1, max_value=MAX_ID, widget=_NUMBER
     )
@@ -41,13 +42,13 @@ class ApplicationForm(forms.Form):
     )
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(CheckedFormMixin, forms.Form):
     action = forms.CharField(max_length=20)
     note = forms.CharField(max_length=300, required=False)
     reason = forms.CharField(max_length=300, required=False)
 
 
-class FilterForm(forms.Form):
+class FilterForm(CheckedFormMixin, forms.Form):
     state = forms.ChoiceField(
         label=_("State"),
         required=False,

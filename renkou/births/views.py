@@ -16,12 +16,14 @@ from django.views.decorators.http import require_POST
 from renkou.births import actions, forms, queries, rules
 from renkou.births.certificate import render_pdf
 from renkou.births.filters import ApplicationFilters
+from renkou.births.models import DocumentItem
 from renkou.core import queries as core_queries
 from renkou.core.filters import filters_from_query
 from renkou.core.forms import add_action_errors
 from renkou.lib import paging
 from renkou.lib.http import require
 from renkou.lib.i18n import pick
+from renkou.lib.inputcheck import model_max_length, posted_text
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import queries as registry_queries
 from renkou.registry.models import Person
@@ -185,7 +187,9 @@ def document_check(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         actions.check_document(
             actor=request.user, application=application, code=code,
             received=request.POST.get("received", "1") == "1",
-            note=request.POST.get("note", "")[:200],
+            note=posted_text(
+                request.POST, "note", max_length=model_max_length(DocumentItem, "note")
+            ),
         )  # fmt: skip
     except ValidationError as error:
         for message in error.messages:

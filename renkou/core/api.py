@@ -10,13 +10,14 @@ from renkou.core import actions, queries
 from renkou.core.filters import NO_NUL, UnitFilters
 from renkou.core.models import OrgUnit, OrgUnitChange
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from renkou.lib.inputschema import CheckedSchema, model_max_length
 from renkou.lib.paging import MAX_PAGE
 
 router = Router(tags=["units"])
 
 # Input limits the database imposes, declared in the schema so that breaking them is a 422
 # and never a database error (500). NO_NUL and MAX_ID live with the shared filters.
-REASON_MAX = 500  # OrgUnitChange.reason, and history_change_reason (a text field)
+REASON_MAX = model_max_length(OrgUnitChange, "reason")  # and history_change_reason (text)
 
 
 class UnitPages(PageNumberPagination):
@@ -36,28 +37,28 @@ class UnitOut(Schema):
     closed_on: datetime.date | None
 
 
-class UnitIn(Schema):
+class UnitIn(CheckedSchema):
     parent_id: int
-    code: str = Field(..., max_length=15, pattern=NO_NUL)
-    name: str = Field(..., max_length=100, pattern=NO_NUL)
-    kind: str = Field(..., pattern=NO_NUL)
+    code: str = Field(..., max_length=model_max_length(OrgUnit, "code"), pattern=NO_NUL)
+    name: str = Field(..., max_length=model_max_length(OrgUnit, "name"), pattern=NO_NUL)
+    kind: str = Field(..., max_length=model_max_length(OrgUnit, "kind"), pattern=NO_NUL)
     opened_on: datetime.date | None = None
     reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 
 
-class UnitPatch(Schema):
-    name: str | None = Field(None, max_length=100, pattern=NO_NUL)
+class UnitPatch(CheckedSchema):
+    name: str | None = Field(None, max_length=model_max_length(OrgUnit, "name"), pattern=NO_NUL)
     effective_on: datetime.date | None = None
     reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 
 
-class MoveIn(Schema):
+class MoveIn(CheckedSchema):
     parent_id: int
     effective_on: datetime.date | None = None
     reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 
 
-class CloseIn(Schema):
+class CloseIn(CheckedSchema):
     closed_on: datetime.date | None = None
     reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 

@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from renkou.core import rules
 from renkou.core.models import OrgUnit, Role, UnitKind
+from renkou.lib.inputcheck import CheckedFormMixin
 
 
-class StyledForm(forms.Form):
+class StyledForm(CheckedFormMixin, forms.Form):
     """Bootstrap classes on every widget, so templates render fields with `{{ field }}`."""
 
     def __init__(self, *args, **kwargs):
@@ -42,7 +43,7 @@ def add_action_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(CheckedFormMixin, AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():

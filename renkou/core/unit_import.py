@@ -28,6 +28,7 @@ from renkou.core.models import OrgUnit, User
 from renkou.lib import divisions, scoping
 from renkou.lib.formats import Row, TableError, read_table
 from renkou.lib.i18n import pick
+from renkou.lib.inputcheck import ControlCharacterError, check_text
 from renkou.lib.text import normalise_digits
 
 T = TypeVar("T")
@@ -343,7 +344,7 @@ def _header_key(header: str) -> str:
 
 def _read(path: str | os.PathLike[str]) -> tuple[list[Row], dict[str, str]]:
     """All data rows and the header found for each canonical field (raises TableError)."""
-    iterator: Iterator[Row] = read_table(path)
+    iterator: Iterator[Row] = read_table(path, ragged=True)
     rows = list(iterator)
     if not rows:
         return [], {}
@@ -368,7 +369,28 @@ def _cell(row: Row, columns: dict[str, str], field_name: str) -> str:
 
 
 def _parse(row: Row, columns: dict[str, str]) -> _Row:
+    if row.ragged:
+        raise _Rejected(
+            "(row)",
+            f"该行有{row.fields}个字段，表头有{row.expected}个：行被截断或多了分隔符",
+            f"the row has {row.fields} fields but the header has {row.expected}: it is cut "
+            "short or has a separator too many",
+        )
     values = {name: _cell(row, columns, name) for name in COLUMNS}
+    for name, text in values.items():
+        label_zh, label_en = FIELD_LABELS[name]
+        try:
+            check_text(text, label_zh)
+        except ControlCharacterError as error:
+            english = ControlCharacterError(label_en, error.position, error.char)
+            raise _Rejected(name, error.message_zh, english.message_en) from None
+    name_limit = OrgUnit._meta.get_field("name").max_length or 0
+    if len(values["name"]) > name_limit:
+        raise _Rejected(
+            "name",
+            f"名称超过{name_limit}个字符（有{len(values['name'])}个）",
+            f"the name is longer than {name_limit} characters ({len(values['name'])})",
+        )
     missing = [name for name in ("code", "name", "kind") if not values[name]]
     if missing:
         raise _Rejected(

@@ -2,7 +2,8 @@
 
 * :func:`parse_date` reads the date spellings found in registry spreadsheets.
 * :func:`read_table` streams rows from CSV/TSV (UTF-8, UTF-8 with BOM or GB18030, as saved by
-  WPS and Chinese-locale Excel) or XLSX, detecting the format from the bytes, not the name.
+  WPS and Chinese-locale Excel) or XLSX, detecting the format from the bytes, not the name;
+  another encoding (Big5, Shift-JIS, …, found by charset-normalizer) is refused by name.
 
 Errors carry ``message_zh`` and ``message_en`` so callers can show either; ``str(error)`` is
 ``"zh / en"``.  No Django imports: usable from the CLI, tasks and tests alike.
@@ -153,6 +154,15 @@ class Row:
 
     line: int
     values: dict[str, str]
+    # With read_table(..., ragged=True): the number of fields of a CSV record and of the
+    # header, when they differ (a row cut short or with a separator too many); else None.
+    # XLSX rows never count as ragged (Excel leaves out trailing empty cells).
+    fields: int | None = None
+    expected: int | None = None
+
+    @property
+    def ragged(self) -> bool:
+        return self.fields is not None
 
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -165,11 +175,32 @@ _DELIMITERS = (",", "\t", ";")
 _RawRows = Generator[tuple[int, list[str]], None, None]
 
 
-def detect_encoding(data: bytes) -> str:
-    """Return ``"utf-8-sig"``, ``"utf-8"`` or ``"gb18030"`` for the bytes of a text table.
+# Encodings charset-normalizer chooses among for bytes that are not UTF-8: the Chinese ones
+# we accept and the East Asian ones a file from elsewhere may be in (single-byte Western
+# encodings cannot hold Chinese text: such a file is refused as unknown).
+_CANDIDATES = ("gb18030", "big5", "cp950", "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949")
+_GB_FAMILY = frozenset({"gb18030", "gbk", "gb2312", "cp936", "hz"})
+_ENCODING_LABELS: dict[str, tuple[str, str]] = {
+    "big5": ("Big5（繁体中文）", "Big5 (Traditional Chinese)"),
+    "cp950": ("Big5（繁体中文）", "Big5 (Traditional Chinese)"),
+    "big5hkscs": ("Big5-HKSCS（繁体中文）", "Big5-HKSCS (Traditional Chinese)"),
+    "shift_jis": ("Shift-JIS（日文）", "Shift-JIS (Japanese)"),
+    "cp932": ("Shift-JIS（日文）", "Shift-JIS (Japanese)"),
+    "euc_jp": ("EUC-JP（日文）", "EUC-JP (Japanese)"),
+    "euc_kr": ("EUC-KR（韩文）", "EUC-KR (Korean)"),
+    "cp949": ("EUC-KR（韩文）", "EUC-KR (Korean)"),
+}
 
-    UTF-8 is tried strictly first because valid GB18030 text almost never decodes as UTF-8,
-    while the reverse (GB18030 accepting UTF-8 bytes as mojibake) is common.
+
+def detect_encoding(data: bytes) -> str:
+    """Return ``"utf-8-sig"``, ``"utf-8"`` or ``"gb18030"`` for the bytes of a text table, or
+    raise :class:`TableError` naming the encoding found and how to convert the file.
+
+    UTF-8 is tried strictly first: valid GB18030 text almost never decodes as UTF-8. Anything
+    else goes to charset-normalizer, among the East Asian encodings: GB18030 decodes nearly
+    any byte pair, so a Big5 or Shift-JIS file would otherwise be read as GB18030 and load as
+    garbled names. A file is read as GB18030 (GBK and GB2312 are subsets) only when that is
+    the detector's best guess; another guess, or none, refuses the file.
     """
     if data.startswith(_UTF8_BOM):
         return "utf-8-sig"
@@ -178,25 +209,71 @@ def detect_encoding(data: bytes) -> str:
             "不支持 UTF-16 编码的文本文件，请另存为 CSV（UTF-8）或 XLSX",
             "UTF-16 text files are not supported; save as CSV (UTF-8) or XLSX",
         )
-    for encoding in ("utf-8", "gb18030"):
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8"
+    found = _detected(data)
+    if found in _GB_FAMILY:
         try:
-            data.decode(encoding)
+            data.decode("gb18030")
         except UnicodeDecodeError:
-            continue
-        return encoding
+            pass
+        else:
+            return "gb18030"
+    if found is None or found in _GB_FAMILY:
+        raise TableError(
+            "无法确定文件编码（既不是 UTF-8 也不像 GB18030）；请另存为 UTF-8 或 GB18030 后重新导入",
+            "cannot tell the file's encoding (neither UTF-8 nor, with certainty, GB18030); "
+            "save it as UTF-8 or GB18030 and import it again",
+        )
+    label_zh, label_en = _ENCODING_LABELS.get(found, (found, found))
     raise TableError(
-        "无法识别文件编码（既不是 UTF-8 也不是 GB18030），请另存为 CSV（UTF-8）或 XLSX",
-        "unknown text encoding (neither UTF-8 nor GB18030); save as CSV (UTF-8) or XLSX",
+        f"文件编码似为 {label_zh}；请另存为 UTF-8 或 GB18030 后重新导入"
+        "（如在 Excel 中“另存为 → CSV UTF-8”，或用记事本“另存为”选 UTF-8）",
+        f"the file's encoding appears to be {label_en}; save it as UTF-8 or GB18030 and "
+        "import it again (in Excel: Save As → CSV UTF-8)",
     )
 
 
-def read_table(path: str | os.PathLike[str], required: Sequence[str] = ()) -> Iterator[Row]:
+def _detected(data: bytes) -> str | None:
+    """The encoding of `data` among _CANDIDATES (a normalised codec name), or None if none
+    decodes it plausibly. GB18030 wins ties: on a short file several encodings decode the
+    bytes equally cleanly, and a mainland department's non-UTF-8 file is GB18030; another
+    encoding is named only when it reads the bytes with strictly less chaos."""
+    import codecs
+
+    from charset_normalizer import from_bytes
+
+    chaos: dict[str, float] = {}
+    for match in from_bytes(data, cp_isolation=list(_CANDIDATES)):
+        name = codecs.lookup(match.encoding).name.replace("-", "_")
+        chaos[name] = min(chaos.get(name, 1.0), match.chaos)
+    if not chaos:
+        return None
+    gb = min((chaos[name] for name in chaos if name in _GB_FAMILY), default=None)
+    other = min((name for name in chaos if name not in _GB_FAMILY), key=chaos.get, default=None)
+    if gb is not None and (other is None or gb <= chaos[other]):
+        return "gb18030"
+    return other
+
+
+def read_table(
+    path: str | os.PathLike[str], required: Sequence[str] = (), *, ragged: bool = False
+) -> Iterator[Row]:
     """Stream the data rows of a CSV/TSV or XLSX file as :class:`Row` objects.
 
     The header (first non-blank row) is checked before this returns, so a missing required
     column, a duplicate or an empty header raises :class:`TableError` straight away; later
     problems (a value beyond the last header) are raised while iterating.  Blank rows are
     skipped.  XLSX is read in openpyxl's read-only mode, one row at a time.
+
+    ``ragged=True``: a CSV record with fewer or more fields than the header is yielded with
+    ``Row.fields`` / ``Row.expected`` set (its values padded or cut), for the caller to reject
+    that row by its line; by default a short row is padded and a value beyond the last
+    header raises :class:`TableError`.
     """
     raw = _raw_rows(path)
     try:
@@ -206,7 +283,13 @@ def read_table(path: str | os.PathLike[str], required: Sequence[str] = ()) -> It
     except BaseException:
         raw.close()
         raise
-    return _data_rows(raw, headers)
+    text = not _is_zip(path)
+    return _data_rows(raw, headers, len(header) if (ragged and text) else None)
+
+
+def _is_zip(path: str | os.PathLike[str]) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(4) == _ZIP_MAGIC
 
 
 def _raw_rows(path: str | os.PathLike[str]) -> _RawRows:
@@ -258,11 +341,17 @@ def _check_required(headers: list[str], required: Sequence[str]) -> None:
         )
 
 
-def _data_rows(raw: _RawRows, headers: list[str]) -> Iterator[Row]:
+def _data_rows(raw: _RawRows, headers: list[str], width: int | None = None) -> Iterator[Row]:
     try:
         for line, cells in raw:
-            if any(cells):
-                yield Row(line=line, values=_row_values(line, cells, headers))
+            if not any(cells):
+                continue
+            if width is not None and len(cells) != width:
+                padded = (cells + [""] * len(headers))[: len(headers)]
+                values = dict(zip(headers, padded, strict=True))
+                yield Row(line=line, values=values, fields=len(cells), expected=width)
+                continue
+            yield Row(line=line, values=_row_values(line, cells, headers))
     finally:
         # Closes the XLSX archive even if the caller stops iterating early.
         raw.close()

@@ -6,12 +6,14 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from renkou.lib.inputcheck import checked_model_form
 from renkou.policy import actions
 from renkou.policy.models import BirthClassification, DeclaredFact, Regime
 
 
 @admin.register(Regime)
 class RegimeAdmin(SimpleHistoryAdmin):
+    form = checked_model_form()
     list_display = ("code", "scope", "scope_code", "effective_from", "effective_to",
                     "base_children", "version", "edited_locally")  # fmt: skip
     list_filter = ("scope", "scope_code", "edited_locally")
@@ -35,6 +37,7 @@ class RegimeAdmin(SimpleHistoryAdmin):
 
 @admin.register(DeclaredFact)
 class DeclaredFactAdmin(SimpleHistoryAdmin):
+    form = checked_model_form()
     list_display = ("person", "fact", "value", "since", "evidence", "recorded_at")
     list_filter = ("fact", "value")
     raw_id_fields = ("person", "recorded_by")
@@ -42,6 +45,7 @@ class DeclaredFactAdmin(SimpleHistoryAdmin):
 
 @admin.register(BirthClassification)
 class BirthClassificationAdmin(admin.ModelAdmin):
+    form = checked_model_form()
     list_display = ("child", "birth_date", "regime", "order_used", "entitled", "possible",
                     "status", "computed_at")  # fmt: skip
     list_filter = ("status", "regime")

@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 from renkou.core import actions as core_actions
 from renkou.core.filters import MAX_ID
 from renkou.lib.apischema import READ_ERRORS, ErrorOut
+from renkou.lib.inputschema import CheckedSchema
 from renkou.policy import queries
 from renkou.registry import queries as registry_queries
 
@@ -75,7 +76,7 @@ class RegimeBrief(Schema):
     version: int
 
 
-class EvaluateIn(Schema):
+class EvaluateIn(CheckedSchema):
     husband_id: Id
     wife_id: Id
     date: datetime.date

@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 from renkou.lib import refdata
+from renkou.lib.inputcheck import ControlCharacterError, check_data
 from renkou.policy import rules
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "regimes"
@@ -220,6 +221,10 @@ def read_files(directory: Path = DATA_DIR) -> list[dict]:
             raise RegimeError(path.name, f"无法读取：{error}", f"cannot be read: {error}") from None
         if not isinstance(items, list):
             raise RegimeError(path.name, "文件应为政策列表", "the file must hold a list of regimes")
+        try:
+            check_data(items)
+        except ControlCharacterError as error:
+            raise RegimeError(path.name, error.message_zh, error.message_en) from None
         raw += [(path.name, item) for item in items]
     by_code: dict[str, tuple[str, dict]] = {}
     for name, item in raw:

@@ -106,6 +106,7 @@ def normalise_phone(text: str) -> str:
 
 
 def _set_name(person: Person, name: str) -> None:
+    _raise_if_errors(rules.check_name(name))
     person.name = name.strip()
     person.name_pinyin, person.name_initials = name_keys(person.name)
 

@@ -21,6 +21,7 @@ from renkou.lib import disclosure, scoping
 from renkou.lib import paging as paging_lib
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
 from renkou.lib.codes import ETHNIC_GROUPS, FAMILY_RELATIONS
+from renkou.lib.inputschema import CheckedSchema, model_max_length
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import actions, queries
 from renkou.registry.filters import HouseholdFilters, PersonFilters
@@ -36,8 +37,8 @@ VIEW_PERSON, VIEW_HOUSEHOLD = "registry.view_person", "registry.view_household"
 REVEAL = "core.reveal_id_number"
 
 # Column limits, declared so that breaking them is a 422 and never a database error (500).
-REASON_MAX = 200  # Event.reason (moves and registration-type changes store it there)
-NAME_MAX = 50  # Person.name
+REASON_MAX = model_max_length(Event, "reason")  # moves and registration-type changes store it there
+NAME_MAX = model_max_length(Person, "name")
 ID_INPUT_MAX = 40  # typed ID numbers may carry spaces; stored normalised (18 characters)
 PAGE_SIZE_MAX = 100
 
@@ -238,17 +239,20 @@ def _spouse(person: Person, marriage: Marriage) -> dict[str, Any]:
 # --- persons: input -----------------------------------------------------------------------------
 
 
-class PersonIn(Schema):
+class PersonIn(CheckedSchema):
     name: str = _text(NAME_MAX, ...)
     sex: Sex
     birth_date: datetime.date
     residence_unit_id: Id | None = Field(None, description="Where the person lives, if here.")
     hukou_unit_id: Id | None = Field(None, description="Where the hukou is, if here.")
-    hukou_division: str = _text(12, description="Division code of the hukou if elsewhere.")
+    hukou_division: str = _text(
+        model_max_length(Person, "hukou_division"),
+        description="Division code of the hukou if elsewhere.",
+    )
     id_number: str = _text(ID_INPUT_MAX)
     ethnic_group: EthnicGroup = "01"
     hukou_type: HukouType | Literal[""] = ""
-    phone: str = _text(20)
+    phone: str = _text(model_max_length(Person, "phone"))
     household_id: Id | None = None
     relation_to_head: Relation = ""
     reason: str = _text(REASON_MAX)
@@ -256,17 +260,17 @@ class PersonIn(Schema):
     _name = field_validator("name")(_check_name)
 
 
-class PersonPatch(Schema):
+class PersonPatch(CheckedSchema):
     """Only the fields given change; events change the rest. `reason` is required."""
 
     reason: str = _text(REASON_MAX)
     name: str | None = _text(NAME_MAX, None)
-    former_names: str | None = _text(200, None)
+    former_names: str | None = _text(model_max_length(Person, "former_names"), None)
     sex: Sex | None = None
     id_number: str | None = _text(ID_INPUT_MAX, None, description="Empty or null clears it.")
     ethnic_group: EthnicGroup | None = None
-    phone: str | None = _text(20, None)
-    only_child_cert_no: str | None = _text(40, None)
+    phone: str | None = _text(model_max_length(Person, "phone"), None)
+    only_child_cert_no: str | None = _text(model_max_length(Person, "only_child_cert_no"), None)
     only_child_cert_date: datetime.date | None = None
     relation_to_head: Relation | None = None
     household_id: Id | None = Field(None, description="null takes the person off a household.")
@@ -489,7 +493,7 @@ class RecordedOut(Schema):
     marriage_id: int | None = Field(None, description="For a marriage or a divorce.")
 
 
-class _EventIn(Schema):
+class _EventIn(CheckedSchema):
     date: datetime.date
     reason: str = _text(REASON_MAX)
 
@@ -500,7 +504,7 @@ class BirthIn(_EventIn):
     father_id: Id | None = None
     sex: Sex = Field(description="The child's.")
     name: str = _text(NAME_MAX, description="The child's; may be given later.")
-    place: str = _text(100)
+    place: str = _text(model_max_length(Event, "place"))
     plurality: int = Field(1, ge=1, le=8, description="Babies in the delivery.")
     id_number: str = _text(ID_INPUT_MAX, description="The child's, if issued.")
     residence_unit_id: Id | None = Field(None, description="Default: the mother's.")
@@ -514,21 +518,21 @@ class BirthIn(_EventIn):
 class DeathIn(_EventIn):
     kind: Literal["death"]
     person_id: Id
-    cause_category: str = _text(40)
+    cause_category: str = _text(model_max_length(Event, "cause_category"))
 
 
 class MoveInIn(_EventIn):
     kind: Literal["move_in"]
     person_id: Id
     residence_unit_id: Id
-    division_from: str = _text(12)
+    division_from: str = _text(model_max_length(Event, "division_from"))
     moves_hukou: bool = False
 
 
 class MoveOutIn(_EventIn):
     kind: Literal["move_out"]
     person_id: Id
-    division_to: str = _text(12)
+    division_to: str = _text(model_max_length(Event, "division_to"))
     moves_hukou: bool = False
 
 
@@ -555,22 +559,22 @@ EventIn = Annotated[
 ]
 
 
-class CorrectIn(Schema):
+class CorrectIn(CheckedSchema):
     """The fields to correct (only those given change) and the reason for the correction."""
 
     reason: str = _text(REASON_MAX)
     date: datetime.date | None = None
-    place: str | None = _text(100, None)
+    place: str | None = _text(model_max_length(Event, "place"), None)
     plurality: int | None = Field(None, ge=1, le=8)
-    cause_category: str | None = _text(40, None)
-    division_from: str | None = _text(12, None)
-    division_to: str | None = _text(12, None)
+    cause_category: str | None = _text(model_max_length(Event, "cause_category"), None)
+    division_from: str | None = _text(model_max_length(Event, "division_from"), None)
+    division_to: str | None = _text(model_max_length(Event, "division_to"), None)
     residence_unit_id: Id | None = None
     moves_hukou: bool | None = None
     hukou_type: HukouType | None = None
 
 
-class VoidIn(Schema):
+class VoidIn(CheckedSchema):
     reason: str = _text(REASON_MAX)
 
 

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from renkou.lib.disclosure import birth_month
+from renkou.lib.exportcells import safe_sheet, safe_title
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry.models import Person
 
@@ -22,7 +23,7 @@ def persons_xlsx(
     Birth dates are year-month (出生年月) unless `full_birth_dates` (the reader holds the
     reveal permission; docs/privacy.md); ID numbers show only their region code."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31] or "persons")
+    sheet = safe_sheet(workbook.create_sheet(title=safe_title(title, "persons")))
     headers = [_("Name"), _("Sex"), _("Birth date"), _("ID number"), _("Unit"),
                _("Household-registration division"), _("Floating status"), _("Status"),
                _("Phone")]  # fmt: skip

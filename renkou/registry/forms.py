@@ -8,12 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from renkou.core.forms import StyledForm
 from renkou.core.models import OrgUnit
 from renkou.lib.codes import ETHNIC_GROUPS
+from renkou.lib.inputcheck import CheckedFormMixin
 from renkou.registry.models import HukouType, Person, Sex
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class SearchForm(forms.Form):
+class SearchForm(CheckedFormMixin, forms.Form):
     q = forms.CharField(
         label=_("Name, pinyin, initials, ID number, phone or household number"),
         required=False,

@@ -75,6 +75,21 @@ def check_id_number(number: str, birth_date: datetime.date, sex: str) -> list[Pr
     return problems
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def check_name(name: str) -> list[Problem]:
+    """A person's name never begins like a spreadsheet formula (=, +, -, @): refused, so a
+    name such as ``=HYPERLINK(...)`` is not stored (exports quote such text anyway)."""
+    if name.strip().startswith(FORMULA_STARTS):
+        return [Problem(
+            "name", "formula",
+            "姓名不能以 =、+、-、@ 开头（电子表格会把它当作公式）",
+            "a name cannot begin with =, +, - or @ (a spreadsheet would read it as a formula)",
+        )]  # fmt: skip
+    return []
+
+
 def check_mother_age(mother_birth: datetime.date, birth: datetime.date) -> list[Problem]:
     age = age_on(mother_birth, birth)
     low, high = MOTHER_AGE_LIMITS

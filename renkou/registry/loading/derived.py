@@ -115,12 +115,14 @@ def derive(ctx: LoadState) -> None:
 
 
 def deceased_without_death_event(ctx: LoadState) -> list[int]:
-    """NEW deceased persons with no death row in the events file: the loader adds one."""
+    """NEW deceased persons with no death row in the events file: the loader adds one (so
+    does it for a present person --update makes deceased)."""
     persons = ctx.persons
+    updates = ctx.person_updates
     return [
         position
         for position, state in enumerate(persons.state)
-        if state == NEW
+        if (state == NEW or (position in updates and updates[position][7] != "deceased"))
         and persons.status[position] == "deceased"
         and position not in ctx.death_event_for
     ]

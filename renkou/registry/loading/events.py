@@ -56,6 +56,7 @@ def check_events(ctx: LoadState, table: Table) -> None:
     mothers = ctx.positions("events", "mother_key", table)
     fathers = ctx.positions("events", "father_key", table)
     ok = filled(keys) & SPEC.within_length("event_key", keys) & SPEC.fast_codes("kind", kinds)
+    ok &= table.clean  # ragged rows, control characters
     ok &= iso_dates(dates) & np_bool(pc.less_equal(dates, ctx.today)) & (who >= 0)
     person = np.where(who >= 0, who, 0)
     ok &= people.state[person] != REJECTED
@@ -203,7 +204,11 @@ def _event_slow(
     births: dict[int, int],
     couples: dict[tuple[int, int], str],
 ) -> None:
-    row = ctx.row_cells(table, index, EVENT_INPUT)
+    try:
+        row = ctx.row_cells(table, index, EVENT_INPUT)
+    except Rejected as problem:
+        ctx.reject(table, index, table.get("event_key")[index], problem)
+        return
     try:
         event = _event_row(ctx, table, index, row, seen, births, couples)
     except Rejected as problem:

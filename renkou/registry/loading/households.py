@@ -53,7 +53,7 @@ def _household_rows(ctx: LoadState, table: Table, existing: dict[str, tuple]) ->
     open_codes = [code for code, (_pk, is_open) in ctx.units.items() if is_open]
     unit_ids = np.array([ctx.units[code][0] for code in open_codes] + [0], dtype=np.int64)
     unit_at = index_in(codes, open_codes)
-    ok = filled(numbers) & SPEC.within_length("household_no", numbers)
+    ok = filled(numbers) & SPEC.within_length("household_no", numbers) & table.clean
     ok &= (unit_at >= 0) & SPEC.within_length("address", addresses)
     number_list = table.get("household_no")
     index = dict(zip(reversed(number_list), range(n - 1, -1, -1), strict=True))

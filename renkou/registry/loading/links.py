@@ -35,7 +35,7 @@ def check_links(ctx: LoadState, table: Table) -> None:
         ctx.positions("parent_child", "child_key", table),
     )
     kinds, since = table.array("kind"), table.array("since")
-    ok = (parents >= 0) & (children >= 0)
+    ok = (parents >= 0) & (children >= 0) & table.clean
     p, c = np.where(ok, parents, 0), np.where(ok, children, 0)
     ok &= (people.state[p] != REJECTED) & (people.state[c] != REJECTED) & (p != c)
     ok &= SPEC.fast_codes("kind", kinds) & blank(since)
@@ -90,9 +90,14 @@ def _link_slow(
     fathers: dict[int, tuple[int, int]],
 ) -> None:
     store = ctx.persons
-    parent_key, child_key, kind_text, since_text = ctx.row_cells(
-        table, index, ("parent_key", "child_key", "kind", "since")
-    )
+    try:
+        parent_key, child_key, kind_text, since_text = ctx.row_cells(
+            table, index, ("parent_key", "child_key", "kind", "since")
+        )
+    except Rejected as problem:
+        label = f"{table.get('parent_key')[index]}>{table.get('child_key')[index]}"
+        ctx.reject(table, index, label, problem)
+        return
     label = f"{parent_key}>{child_key}"
     try:
         if not parent_key:

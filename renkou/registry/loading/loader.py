@@ -14,16 +14,23 @@ name it ("person row N was rejected").
 
 Idempotent: every row has a stable key (`person_key`, `household_no`, `marriage_key`,
 `event_key`, the parent–child pair); a key already in the database is counted "already
-present" (and "differs" when its values changed) and never updated. Loading the same directory
-twice adds nothing.
+present" (and "differs" when its values changed) and not updated: each differing field of a
+person goes to rejected.csv with the stored and the file's value, and `update=True`
+(`renkou load --update`) writes the file's values over them, with history
+(`renkou.registry.loading.updates`). Loading the same directory twice adds nothing.
+
+Every file is checked row by row before anything is written: a row with more or fewer fields
+than the header (a file cut short) or a cell holding a control character (NUL included) is
+rejected with its line, never loaded padded or passed to the database.
 
 Biological parent–child links a birth event implies (its mother and father) are created when
 the parent_child file lacks them, as `record_birth` does, so `renkou.registry.derive` finds
 the same children later. Existing rows are never updated, not even derived fields: a child
 loaded after its younger siblings does not renumber them.
 
-A bulk load writes no per-row history (django-simple-history): one summary line, without
-personal data, goes to the `renkou.registry.loader` log instead.
+A bulk load writes no per-row history for the rows it inserts (django-simple-history): one
+summary line, without personal data, goes to the `renkou.registry.loader` log instead. The
+updates of `--update` do write history, one row per person changed.
 
 This module only conducts: each kind is checked by its own module (`units`, `households`,
 `persons`, `links`, `marriages`, `events`, sharing a `state.LoadState`), the derived fields
@@ -54,6 +61,7 @@ from .report import KINDS, BulkLoadReport, KindCounts, LoadError, Rejection
 from .state import LoadState
 from .tables import Table, read_directory
 from .units import load_units, units_in_scope
+from .updates import apply_updates
 from .writer import BATCH_SIZE, Writer
 
 __all__ = ["KINDS", "BulkLoadReport", "KindCounts", "LoadError", "Rejection", "load_directory"]
@@ -70,6 +78,7 @@ def load_directory(
     progress: Progress | None = None,
     rebuild_indexes: bool | None = None,
     batch_size: int = BATCH_SIZE,
+    update: bool = False,
 ) -> BulkLoadReport:
     """Load the registry directory at `path`; see the module docstring.
 
@@ -88,7 +97,7 @@ def load_directory(
     if actor is not None and not actor.has_perm("registry.change_person"):
         raise PermissionDenied("registry.change_person")
     with _no_cycle_collection():
-        report = _load(directory, actor, progress, rebuild_indexes, batch_size)
+        report = _load(directory, actor, progress, rebuild_indexes, batch_size, update)
     report.elapsed = time.perf_counter() - started
     logger.info(
         "registry bulk load of %s: %s; %d problem(s); %.1f s; per-row history not written",
@@ -124,15 +133,18 @@ def _load(
     progress: Progress | None,
     rebuild_indexes: bool | None,
     batch_size: int,
+    update: bool = False,
 ) -> BulkLoadReport:
     report = BulkLoadReport(path=os.fspath(directory))
     stage = _Stages(report)
 
-    with stage("units"):
-        load_units(directory, report, actor, progress)
+    # Every file is read (its encoding detected, its header checked) before anything is
+    # written, units included: a file refused whole leaves the database as it was.
     with stage("read"):
         required = {kind: spec.required_columns() for kind, spec in SPECS.items()}
         tables = read_directory(directory, required, progress)
+    with stage("units"):
+        load_units(directory, report, actor, progress)
 
     with Writer(
         progress=progress, batch_size=batch_size, rebuild_indexes=rebuild_indexes
@@ -143,6 +155,7 @@ def _load(
             units=units_in_scope(actor),
             progress=progress,
             today=timezone.localdate(),
+            update=update,
         )
         with stage("check"):
             _check(ctx, tables, stage)
@@ -152,6 +165,7 @@ def _load(
             links.add_links_of_births(ctx)
         with stage("write"):
             persist.write(ctx, writer, report, actor)
+            apply_updates(ctx, report, actor)
         report.rebuilt_indexes = list(writer.bulk_tables)
         if writer.vendor == "postgresql" and writer.bulk_tables:
             # Searches join the units: on a fresh database the planner would otherwise take

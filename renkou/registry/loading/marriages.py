@@ -79,6 +79,7 @@ def _marriage_rows(ctx: LoadState, table: Table, existing: dict[str, tuple]) -> 
     husbands = ctx.positions("marriages", "husband_key", table)
     wives = ctx.positions("marriages", "wife_key", table)
     ok = filled(keys) & SPEC.within_length("marriage_key", keys) & (husbands >= 0) & (wives >= 0)
+    ok &= table.clean  # ragged rows, control characters
     h, w = np.where(husbands >= 0, husbands, 0), np.where(wives >= 0, wives, 0)
     ok &= (people.state[h] != REJECTED) & (people.state[w] != REJECTED)
     ok &= people.male[h] & people.female[w]

@@ -41,6 +41,7 @@ from .report import Rejection
 from .state import LoadState
 from .stores import NEW, PRESENT, REJECTED, PersonColumns, PersonRow
 from .tables import Table
+from .updates import differences, report_differences
 
 PERSON_INPUT = tuple(SPEC.fields)  # the cells `_person_row` takes, in this order
 
@@ -63,6 +64,8 @@ def check_persons(ctx: LoadState, table: Table) -> None:
     household_numbers = column("household_no")
     length = SPEC.within_length
     ok = filled(keys) & length("person_key", keys) & filled(names) & length("name", names)
+    ok &= table.clean  # ragged rows, control characters
+    ok &= ~np_bool(pc.match_substring_regex(names, r"^[=+\-@]"))  # rules.check_name
     ok &= length("former_names", column("former_names")) & length("phone", column("phone"))
     ok &= length("only_child_cert_no", column("only_child_cert_no"))
     ok &= SPEC.fast_codes("sex", sex)
@@ -205,9 +208,14 @@ def check_persons(ctx: LoadState, table: Table) -> None:
             continue
         state[position] = PRESENT
         counts.present += 1
-        if _person_differs(output, position, found):
-            counts.differs += 1
         store.pk[position] = found[0]
+        changed = differences(ctx, output, position, found)
+        if changed:
+            counts.differs += 1
+            if ctx.update:  # the file's values stay for the checks and are written later
+                ctx.person_updates[position] = found
+                continue
+            report_differences(ctx, table.file, table.line(position), key_list[position], changed)
         store.birth[position] = value_iso(found[5])
         store.death[position] = value_iso(found[6])
         store.sex[position] = found[4]
@@ -273,6 +281,8 @@ def _person_row(
     ) = row  # fmt: skip
     SPEC.check_text("person_key", key)
     SPEC.check_text("name", name)
+    for problem in rules.check_name(name):
+        raise Rejected(problem.field, problem.code, problem.message_zh, problem.message_en)
     SPEC.check_length("former_names", former_names)
     code = SPEC.code_map("sex").get(sex)
     if code is None:
@@ -409,22 +419,6 @@ def _person_row(
         cert_no, cert_date, relation, hukou_unit, residence_unit, unit,
     )  # fmt: skip
     return values, household
-
-
-def _person_differs(rows: PersonColumns, at: int, found: tuple) -> bool:
-    """Whether the file's row `at` differs from the database's (`found`: id, source_key,
-    id_number, name, sex, birth_date, death_date, status, unit_id, hukou_unit_id,
-    residence_unit_id)."""
-    return (
-        (found[2] or None) != rows.id_number[at]
-        or found[3] != rows.name[at]
-        or found[4] != rows.sex[at]
-        or value_iso(found[5]) != rows.birth_date[at]
-        or value_iso(found[6]) != rows.death_date[at]
-        or found[7] != rows.status[at]
-        or found[9] != rows.hukou_unit_id[at]
-        or found[10] != rows.residence_unit_id[at]
-    )
 
 
 def _check_numbers_in_database(

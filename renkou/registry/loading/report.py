@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import dataclass, field
 
+from renkou.lib.exportcells import safe_csv_writer
 from renkou.lib.i18n import pick
 
 __all__ = ["KINDS", "KindCounts", "LoadError", "BulkLoadReport", "Rejection", "kind_label"]
@@ -67,13 +67,15 @@ class Rejection:
 
 @dataclass
 class KindCounts:
-    """Rows read; inserted; already present (`differs` of them with other values); rejected."""
+    """Rows read; inserted; already present (`differs` of them with other values, `updated`
+    of those with --update); rejected."""
 
     read: int = 0
     inserted: int = 0
     present: int = 0
     differs: int = 0
     rejected: int = 0
+    updated: int = 0  # of the differing ones, written over with the file's values (--update)
 
 
 @dataclass
@@ -117,7 +119,7 @@ class BulkLoadReport:
     def write_rejected(self, path: str | os.PathLike[str]) -> None:
         """`file,line,key,field,reason` per problem (UTF-8 with BOM, so Excel reads it)."""
         with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = safe_csv_writer(handle)
             writer.writerow(REJECTED_HEADER)
             for item in self.rejected:
                 writer.writerow((item.file, item.line, item.key, item.field, item.reason))

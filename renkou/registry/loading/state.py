@@ -31,8 +31,13 @@ class LoadState:
         units: dict[str, tuple[int, bool]],
         progress: Progress | None = None,
         today: datetime.date | None = None,
+        update: bool = False,
     ) -> None:
         self.report = report
+        # --update: present persons whose file row differs get the file's values
+        # (position → the database row fetched for it), see `loading.updates`.
+        self.update = update
+        self.person_updates: dict[int, tuple] = {}
         self.writer = writer
         self.units = units  # code → (id, open)
         self.progress = progress
@@ -111,6 +116,10 @@ class LoadState:
 
     @staticmethod
     def row_cells(table: Table, index: int, names: Sequence[str]) -> tuple[str, ...]:
+        """The row's cells; Rejected if the row has a problem of its own (Table.problems)."""
+        problem = table.problems.get(index)
+        if problem is not None:
+            raise problem
         return tuple(table.array(name)[index].as_py() for name in names)
 
     # --- persons the other files name ----------------------------------------------------

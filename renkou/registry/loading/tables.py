@@ -18,8 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from renkou.lib.formats import TableError, detect_encoding, read_table
+import numpy as np
 
+from renkou.lib.formats import TableError, detect_encoding, read_table
+from renkou.lib.inputcheck import (
+    MULTILINE_FIELDS,
+    RE2_MULTI_LINE,
+    RE2_SINGLE_LINE,
+    ControlCharacterError,
+    check_text,
+)
+
+from .common import Rejected
 from .report import KINDS, LoadError
 
 __all__ = ["Table", "find_file", "read_directory", "read_kind"]
@@ -41,7 +51,19 @@ class Table:
     rows: int
     lines: list[int] | None = None  # None: row i is on line i + 2
     reader: str = "pyarrow"
+    # Rows refused whatever their values say (index → the problem): a row with more or
+    # fewer fields than the header, a cell holding a control character. Every kind's check
+    # treats them as failing (`clean`), and `LoadState.row_cells` raises the problem.
+    problems: dict[int, Rejected] = field(default_factory=dict)
     _lists: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    @property
+    def clean(self) -> np.ndarray:
+        """True for each row without a problem of its own."""
+        mask = np.ones(self.rows, dtype=bool)
+        if self.problems:
+            mask[list(self.problems)] = False
+        return mask
 
     @property
     def columns(self) -> dict[str, Any]:
@@ -143,7 +165,42 @@ def read_kind(path: Path, kind: str, required: Sequence[str]) -> Table:
             f"{path.name}：缺少必需的列：{'、'.join(missing)}",
             f"{path.name}: missing required column(s): {', '.join(missing)}",
         )
+    _find_control_characters(table)
     return table
+
+
+def _find_control_characters(table: Table) -> None:
+    """Record each row whose cell holds a control character (lib.inputcheck), naming the
+    first such column; a row already refused keeps its first problem."""
+    import pyarrow.compute as pc
+
+    for name, array in table.arrays.items():
+        multiline = name in MULTILINE_FIELDS
+        pattern = RE2_MULTI_LINE if multiline else RE2_SINGLE_LINE
+        hits = np.flatnonzero(
+            pc.fill_null(pc.match_substring_regex(array, pattern), False).to_numpy(
+                zero_copy_only=False
+            )
+        )
+        for index in hits.tolist():
+            if index in table.problems:
+                continue
+            try:
+                check_text(array[index].as_py(), name, multiline=multiline)
+            except ControlCharacterError as error:
+                table.problems[index] = Rejected(
+                    name, error.code, error.message_zh, error.message_en
+                )
+
+
+def ragged_problem(fields: int, expected: int) -> Rejected:
+    return Rejected(
+        "(row)",
+        "ragged_row",
+        f"该行有{fields}个字段，表头有{expected}个：行被截断或多了分隔符，整行未导入",
+        f"the row has {fields} fields but the header has {expected}: it is cut short or has "
+        "a separator too many; the row was not loaded",
+    )
 
 
 # --------------------------------------------------------------------------- text / XLSX
@@ -210,15 +267,18 @@ def _sniff_delimiter(header_line: str) -> str:
 
 def _read_slow(path: Path, kind: str) -> Table:
     """GB18030, XLSX and irregular CSV through the shared reader (exact line numbers)."""
-    rows = read_table(os.fspath(path))
+    rows = read_table(os.fspath(path), ragged=True)
     lines: list[int] = []
     columns: dict[str, list[str]] = {}
+    problems: dict[int, Rejected] = {}
     count = 0
     for row in rows:
         if not columns:
             columns = {header: [] for header in row.values}
         for header, column in columns.items():
             column.append(row.values.get(header, "").strip())
+        if row.ragged:
+            problems[count] = ragged_problem(row.fields or 0, row.expected or 0)
         lines.append(row.line)
         count += 1
     if not columns:
@@ -232,6 +292,7 @@ def _read_slow(path: Path, kind: str) -> Table:
         rows=count,
         lines=lines,
         reader="read_table",
+        problems=problems,
     )
     table._lists.update(columns)
     return table

@@ -14,6 +14,7 @@ from renkou.analytics.exporting import LEVELS
 from renkou.analytics.exports import to_xlsx
 from renkou.analytics.periods import Period
 from renkou.core.commands import RenkouCommand
+from renkou.lib.exportcells import safe_cell
 
 
 class Command(RenkouCommand):
@@ -69,7 +70,7 @@ class Command(RenkouCommand):
             self.success(f"已写入 {target}", f"written to {target}")
             return
         if fmt == "csv":
-            text = frame.to_csv(index=False)
+            text = frame.map(safe_cell).to_csv(index=False)
         elif fmt == "json":
             text = frame.to_json(orient="records", force_ascii=False, indent=1)
         else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 from typing import Any
 
@@ -12,6 +11,7 @@ from renkou.core import queries
 from renkou.core.commands import RenkouCommand
 from renkou.core.models import OrgUnit
 from renkou.core.unit_import import import_units
+from renkou.lib.exportcells import safe_csv_writer, safe_sheet
 from renkou.lib.formats import TableError
 
 EXPORT_HEADER = ("代码", "名称", "类型", "上级代码", "层级", "成立日期", "撤销日期")
@@ -108,14 +108,14 @@ class Command(RenkouCommand):
         if extension == ".csv":
             # With a BOM, so Excel opens the Chinese text correctly.
             with open(file, "w", encoding="utf-8-sig", newline="") as handle:
-                writer = csv.writer(handle)
+                writer = safe_csv_writer(handle)
                 writer.writerow(EXPORT_HEADER)
                 writer.writerows(rows)
         else:
             from openpyxl import Workbook
 
             workbook = Workbook()
-            sheet = workbook.active
+            sheet = safe_sheet(workbook.active)
             sheet.title = "单位"
             sheet.append(EXPORT_HEADER)
             for row in rows:

@@ -34,6 +34,12 @@ class Command(RenkouCommand):
         parser.add_argument(
             "--batch-size", type=int, default=BATCH_SIZE, help="rows per transaction"
         )
+        parser.add_argument(
+            "--update",
+            action="store_true",
+            help="write the file's values over present persons whose row differs (listed in "
+            "rejected.csv otherwise), with history (按文件更新已有人员)",
+        )
 
     def run(self, *args: Any, directory: str, **options: Any) -> None:
         rebuild = {"auto": None, "yes": True, "no": False}[options.get("rebuild_indexes", "auto")]
@@ -43,6 +49,7 @@ class Command(RenkouCommand):
                 progress=self.progress,
                 rebuild_indexes=rebuild,
                 batch_size=options.get("batch_size") or BATCH_SIZE,
+                update=bool(options.get("update")),
             )
         except LoadError as error:
             raise self.fail(error.message_zh, error.message_en) from error
@@ -76,6 +83,9 @@ class Command(RenkouCommand):
             table.add_row("补建亲子关系 links from births", "", f"{report.derived_links:,}")
         if report.derived_deaths:
             table.add_row("补建死亡事件 death events derived", "", f"{report.derived_deaths:,}")
+        updated = report.counts["persons"].updated
+        if updated:
+            table.add_row("按文件更新人员 persons updated (--update)", "", "", f"{updated:,}")
         stream = getattr(self.stdout, "_out", self.stdout)
         Console(file=stream, width=120).print(table)
         self.say(
