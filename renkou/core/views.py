@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -74,9 +74,9 @@ def _unit_form_page(request, unit, form, template_title, on_valid):
 
 
 @login_required
-@permission_required("core.add_orgunit", raise_exception=True)
 def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
-    parent = queries.get_unit_for(request.user, pk)
+    parent = queries.get_unit_for(request.user, pk)  # scope first (404), then permission (403)
+    require(request, "core.add_orgunit")
     form = UnitCreateForm(request.POST or None, parent=parent)
     return _unit_form_page(
         request,
