@@ -4,7 +4,6 @@ outside the caller's units is 404, a missing permission 403."""
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -20,6 +19,7 @@ from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import paging as paging_lib
 from renkou.lib import scoping
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from renkou.lib.apitypes import ApiDate, BodySchema
 from renkou.lib.masking import mask_bank_account, mask_id_number
 from renkou.lib.uploads import saved_upload
 from renkou.registry import queries as registry_queries
@@ -63,13 +63,13 @@ class CycleOut(Schema):
     programme: str = Field(description="The programme's code.")
     year: int
     unit_id: int
-    reference_date: datetime.date
+    reference_date: ApiDate
     status: str
-    posting_from: datetime.date | None
-    posting_to: datetime.date | None
+    posting_from: ApiDate | None
+    posting_to: ApiDate | None
 
 
-class CycleIn(Schema):
+class CycleIn(BodySchema):
     programme_id: Id
     year: Year
     district_id: Id
@@ -112,14 +112,14 @@ class ExplainOut(Schema):
     programme: str
     person_id: int
     year: int
-    reference_date: datetime.date
+    reference_date: ApiDate
     outcome: Literal["eligible", "not_eligible", "unknown"]
     amount: Decimal
     shares: dict[str, Decimal]
     criteria: list[CriterionOut]
 
 
-class ConfirmIn(Schema):
+class ConfirmIn(BodySchema):
     candidate_ids: list[Id] = Field(default_factory=list, max_length=5000)
     reject: bool = False
 
@@ -187,12 +187,12 @@ class CasePage(Schema):
     has_next: bool
 
 
-class FactIn(Schema):
+class FactIn(BodySchema):
     person_id: Id
     kind: Literal["disability_grade", "complication_grade", "recovered"]
     value: int = Field(ge=0, le=4)
     evidence: str = Field(max_length=200, pattern=NO_NUL)
-    since: datetime.date | None = None
+    since: ApiDate | None = None
     reason: str = Field("", max_length=200, pattern=NO_NUL, description="Kept in the history.")
 
 
@@ -204,7 +204,7 @@ class FactOut(Schema):
     evidence: str
 
 
-class AccountIn(Schema):
+class AccountIn(BodySchema):
     person_id: Id
     bank_name: str = Field(max_length=60, pattern=NO_NUL)
     account_no: str = Field(max_length=40, pattern=NO_NUL)

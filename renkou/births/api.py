@@ -22,6 +22,7 @@ from renkou.core import actions as core_actions
 from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import paging
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from renkou.lib.apitypes import ApiDate, ApiDateTime, BodySchema
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import queries as registry_queries
 
@@ -39,25 +40,25 @@ def _text(max_length: int, default: Any = "") -> Any:
     return Field(default, max_length=max_length, pattern=NO_NUL)
 
 
-class ApplicationIn(Schema):
+class ApplicationIn(BodySchema):
     wife_id: Id
     husband_id: Id | None = Field(None, description="Empty: an unmarried applicant.")
     child_order: int = Field(..., ge=1, le=actions.MAX_ORDER)
-    applied_on: datetime.date | None = Field(None, ge=DAY_MIN, le=DAY_MAX)
-    expected_birth_date: datetime.date | None = Field(None, ge=DAY_MIN, le=DAY_MAX)
-    actual_birth_date: datetime.date | None = Field(None, ge=DAY_MIN, le=DAY_MAX)
+    applied_on: ApiDate | None = Field(None, ge=DAY_MIN, le=DAY_MAX)
+    expected_birth_date: ApiDate | None = Field(None, ge=DAY_MIN, le=DAY_MAX)
+    actual_birth_date: ApiDate | None = Field(None, ge=DAY_MIN, le=DAY_MAX)
     contact_name: str = _text(50)
     contact_phone: str = _text(20)
     reason: str = _text(200)
 
 
-class TransitionIn(Schema):
+class TransitionIn(BodySchema):
     action: ActionName
     note: str = _text(300)
     reason: str = _text(300, default="")
 
 
-class DocumentIn(Schema):
+class DocumentIn(BodySchema):
     received: bool = True
     note: str = _text(200)
 
@@ -67,14 +68,14 @@ class DocumentOut(Schema):
     name_zh: str
     name_en: str
     received: bool
-    checked_at: datetime.datetime | None
+    checked_at: ApiDateTime | None
 
 
 class TransitionOut(Schema):
     action: str
     from_state: str
     to_state: str
-    at: datetime.datetime
+    at: ApiDateTime
     note: str
 
 
@@ -87,9 +88,9 @@ class ApplicationOut(Schema):
     husband_name: str | None
     husband_id_number: str | None = Field(description="Always masked.")
     child_order: int
-    applied_on: datetime.date
-    expected_birth_date: datetime.date | None
-    actual_birth_date: datetime.date | None
+    applied_on: ApiDate
+    expected_birth_date: ApiDate | None
+    actual_birth_date: ApiDate | None
     contact_name: str
     contact_phone: str = Field(description="Always masked.")
     unit_id: int
@@ -100,7 +101,7 @@ class ApplicationOut(Schema):
     possible: int | None
     within_entitlement: bool | None
     registration_number: str | None
-    issued_on: datetime.date | None
+    issued_on: ApiDate | None
     decision_reason: str
     legal_actions: list[str]
 

@@ -7,7 +7,6 @@ the caller holds `core.reveal_id_number` and asks `?reveal=1`; each revealed num
 written to the access log. Phones are always masked here.
 """
 
-import datetime
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
@@ -20,6 +19,7 @@ from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import paging as paging_lib
 from renkou.lib import scoping
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from renkou.lib.apitypes import ApiDate, ApiDateTime, BodySchema
 from renkou.lib.codes import ETHNIC_GROUPS, FAMILY_RELATIONS
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import actions, queries
@@ -72,7 +72,7 @@ class PersonOut(Schema):
     id: int
     name: str
     sex: str
-    birth_date: datetime.date
+    birth_date: ApiDate
     id_number: str = Field(description="Masked unless revealed (reveal=1 and the permission).")
     status: str
     floating: str
@@ -111,8 +111,8 @@ class SpouseOut(Schema):
     marriage_id: int
     spouse_id: int
     spouse_name: str
-    start_date: datetime.date
-    end_date: datetime.date | None
+    start_date: ApiDate
+    end_date: ApiDate | None
     end_reason: str
     kind: str = Field(description="This person's marriage: first or remarriage.")
 
@@ -121,20 +121,20 @@ class PersonDetail(PersonOut):
     former_names: str
     ethnic_group: str
     hukou_type: str
-    hukou_type_since: datetime.date | None
+    hukou_type_since: ApiDate | None
     hukou_division: str
     phone: str = Field(description="Always masked.")
-    death_date: datetime.date | None
-    floating_since: datetime.date | None
+    death_date: ApiDate | None
+    floating_since: ApiDate | None
     household_number: str | None
     relation_to_head: str
     birth_order_mother: int | None
     parity_mother: int | None
     birth_order_couple: int | None
     only_child_cert_no: str
-    only_child_cert_date: datetime.date | None
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
+    only_child_cert_date: ApiDate | None
+    created_at: ApiDateTime
+    updated_at: ApiDateTime
     parents: list[ParentOut]
     children: list[ChildOut]
     marriages: list[SpouseOut]
@@ -224,10 +224,10 @@ def _spouse(person: Person, marriage: Marriage) -> dict[str, Any]:
 # --- persons: input -----------------------------------------------------------------------------
 
 
-class PersonIn(Schema):
+class PersonIn(BodySchema):
     name: str = _text(NAME_MAX, ...)
     sex: Sex
-    birth_date: datetime.date
+    birth_date: ApiDate
     residence_unit_id: Id | None = Field(None, description="Where the person lives, if here.")
     hukou_unit_id: Id | None = Field(None, description="Where the hukou is, if here.")
     hukou_division: str = _text(12, description="Division code of the hukou if elsewhere.")
@@ -242,7 +242,7 @@ class PersonIn(Schema):
     _name = field_validator("name")(_check_name)
 
 
-class PersonPatch(Schema):
+class PersonPatch(BodySchema):
     """Only the fields given change; events change the rest. `reason` is required."""
 
     reason: str = _text(REASON_MAX)
@@ -253,7 +253,7 @@ class PersonPatch(Schema):
     ethnic_group: EthnicGroup | None = None
     phone: str | None = _text(20, None)
     only_child_cert_no: str | None = _text(40, None)
-    only_child_cert_date: datetime.date | None = None
+    only_child_cert_date: ApiDate | None = None
     relation_to_head: Relation | None = None
     household_id: Id | None = Field(None, description="null takes the person off a household.")
 
@@ -418,7 +418,7 @@ def get_household(request: HttpRequest, household_id: int, reveal: bool = False)
 class EventOut(Schema):
     id: int
     kind: str
-    date: datetime.date
+    date: ApiDate
     state: str = Field(description="active, superseded (corrected) or voided (deleted).")
     person_id: int
     person_name: str
@@ -437,7 +437,7 @@ class EventOut(Schema):
     hukou_type: str
     reason: str
     flags: list[str] = Field(description="Warnings accepted with the event.")
-    recorded_at: datetime.datetime
+    recorded_at: ApiDateTime
 
     @staticmethod
     def resolve_person_name(obj: Event) -> str:
@@ -457,8 +457,8 @@ class RecordedOut(Schema):
     marriage_id: int | None = Field(None, description="For a marriage or a divorce.")
 
 
-class _EventIn(Schema):
-    date: datetime.date
+class _EventIn(BodySchema):
+    date: ApiDate
     reason: str = _text(REASON_MAX)
 
 
@@ -523,11 +523,11 @@ EventIn = Annotated[
 ]
 
 
-class CorrectIn(Schema):
+class CorrectIn(BodySchema):
     """The fields to correct (only those given change) and the reason for the correction."""
 
     reason: str = _text(REASON_MAX)
-    date: datetime.date | None = None
+    date: ApiDate | None = None
     place: str | None = _text(100, None)
     plurality: int | None = Field(None, ge=1, le=8)
     cause_category: str | None = _text(40, None)
@@ -538,7 +538,7 @@ class CorrectIn(Schema):
     hukou_type: HukouType | None = None
 
 
-class VoidIn(Schema):
+class VoidIn(BodySchema):
     reason: str = _text(REASON_MAX)
 
 
