@@ -22,7 +22,7 @@ from renkou.core import actions as core_actions
 from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import paging
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
-from renkou.lib.apitypes import ApiDate, ApiDateTime, BodySchema
+from renkou.lib.apitypes import ApiDate, ApiDateTime, BodySchema, date_within
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import queries as registry_queries
 
@@ -34,6 +34,7 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 ActionName = Literal[rules.ACTIONS]  # type: ignore[valid-type]
 DocumentCode = Literal[tuple(rules.DOCUMENTS)]  # type: ignore[valid-type]
 DAY_MIN, DAY_MAX = datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)
+Day = date_within(DAY_MIN, DAY_MAX)
 
 
 def _text(max_length: int, default: Any = "") -> Any:
@@ -44,9 +45,9 @@ class ApplicationIn(BodySchema):
     wife_id: Id
     husband_id: Id | None = Field(None, description="Empty: an unmarried applicant.")
     child_order: int = Field(..., ge=1, le=actions.MAX_ORDER)
-    applied_on: ApiDate | None = Field(None, ge=DAY_MIN, le=DAY_MAX)
-    expected_birth_date: ApiDate | None = Field(None, ge=DAY_MIN, le=DAY_MAX)
-    actual_birth_date: ApiDate | None = Field(None, ge=DAY_MIN, le=DAY_MAX)
+    applied_on: Day | None = None
+    expected_birth_date: Day | None = None
+    actual_birth_date: Day | None = None
     contact_name: str = _text(50)
     contact_phone: str = _text(20)
     reason: str = _text(200)

@@ -22,7 +22,9 @@ from typing import Annotated, Any
 from ninja import Schema
 from ninja.schema import DjangoGetter
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
+    Field,
     ModelWrapValidatorHandler,
     ValidationInfo,
     model_validator,
@@ -66,6 +68,25 @@ def strict_datetime(value: Any) -> datetime.datetime:
 
 
 ApiDate = Annotated[datetime.date, BeforeValidator(strict_date)]
+
+
+def date_within(first: datetime.date, last: datetime.date) -> Any:
+    """An `ApiDate` between `first` and `last`. JSON Schema has no bounds for a date string,
+    so the range is a rule (a 422 naming it) and the field's description states it."""
+
+    def check(value: datetime.date) -> datetime.date:
+        if not first <= value <= last:
+            raise ValueError(f"the date must lie between {first} and {last}")
+        return value
+
+    return Annotated[
+        datetime.date,
+        BeforeValidator(strict_date),
+        AfterValidator(check),
+        Field(description=f"A date from {first} to {last}."),
+    ]
+
+
 ApiDateTime = Annotated[datetime.datetime, BeforeValidator(strict_datetime)]
 
 
