@@ -220,6 +220,9 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+# --- uploaded files: kept under the data directory, saved by `renkou backup` ---------------
+MEDIA_ROOT = DATA_DIR / "media"
+
 # --- static files ----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
