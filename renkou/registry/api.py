@@ -265,8 +265,9 @@ _NULLABLE = {"id_number", "only_child_cert_date", "household_id"}
 
 
 def _person(request: HttpRequest, person_id: int) -> Person:
+    person = queries.get_person_for(request.user, person_id)  # scope first, then permission
     core_actions.require_perm(request.user, VIEW_PERSON)
-    return queries.get_person_for(request.user, person_id)
+    return person
 
 
 def _reloaded(person: Person) -> Person:
@@ -395,8 +396,8 @@ def list_households(request: HttpRequest, filters: Query[HouseholdFilters], pagi
 
 @router.get("/households/{household_id}", response={200: HouseholdDetail, **READS})
 def get_household(request: HttpRequest, household_id: int, reveal: bool = False):
+    household = queries.get_household_for(request.user, household_id)  # scope, then perm
     core_actions.require_perm(request.user, VIEW_HOUSEHOLD)
-    household = queries.get_household_for(request.user, household_id)
     members = list(
         queries.persons_visible_to(request.user)
         .filter(household=household)
@@ -543,8 +544,9 @@ class VoidIn(BodySchema):
 
 
 def _event(request: HttpRequest, event_id: int) -> Event:
+    event = queries.get_event_for(request.user, event_id)  # scope first, then permission
     core_actions.require_perm(request.user, VIEW_PERSON)
-    return queries.get_event_for(request.user, event_id)
+    return event
 
 
 def _marriage_events(marriage: Marriage, kind: str) -> list[Event]:
