@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -559,8 +560,6 @@ def unlock_sign_in(*, actor: User | None, user: User, reason: str) -> int:
     """Lift a sign-in lockout of `user` (every address) before its cool-off ends: deletes the
     recorded failures and writes the account's history row with the actor and the reason.
     Returns the number of failures removed."""
-    from axes.models import AccessAttempt
-
     unit = _staff_unit_for(actor, user)
     if unit is None and actor is not None and not actor.is_superuser:
         raise scoping.OutOfScope()
