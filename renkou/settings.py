@@ -173,12 +173,20 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
+# Sign-in lockout (renkou/core/lockout.py, docs/operations.md): 5 failures of one account from
+# one address lock that account from that address (not elsewhere: nobody can lock an account
+# out from outside, and one person's typos do not lock a whole township office behind one NAT
+# address); 20 failures from one address over any accounts lock that address (spraying).
 AXES_FAILURE_LIMIT = int(env("RENKOU_LOGIN_FAILURE_LIMIT", "5"))
+RENKOU_LOGIN_ADDRESS_FAILURE_LIMIT = int(env("RENKOU_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = 0.5  # hours
-# Lock by account: staff of a township often share one NAT address, so locking by address
-# would lock out a whole office after one person's typos (hence axes.W006 is silenced).
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "renkou.core.lockout.RenkouAxesHandler"
+# The client's address: REMOTE_ADDR, or behind RENKOU_TRUSTED_PROXIES reverse proxies the
+# address the outermost of them saw (X-Forwarded-For, read from the right). The production
+# profile trusts one proxy (it already trusts the proxy's X-Forwarded-Proto).
+RENKOU_TRUSTED_PROXIES = int(env("RENKOU_TRUSTED_PROXIES", "1" if PRODUCTION else "0"))
+AXES_CLIENT_IP_CALLABLE = "renkou.core.lockout.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_VERBOSE = False
@@ -214,6 +222,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+# --- uploaded files: kept under the data directory, saved by `renkou backup` ---------------
+MEDIA_ROOT = DATA_DIR / "media"
 
 # --- static files ----------------------------------------------------------------------------
 STATIC_URL = "/static/"

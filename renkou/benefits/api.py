@@ -20,7 +20,8 @@ from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import paging as paging_lib
 from renkou.lib import scoping
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
-from renkou.lib.inputschema import CheckedSchema, model_max_length
+from renkou.lib.apitypes import ApiDate, BodySchema
+from renkou.lib.inputschema import model_max_length
 from renkou.lib.masking import mask_bank_account, mask_id_number
 from renkou.lib.uploads import saved_upload
 from renkou.registry import queries as registry_queries
@@ -64,13 +65,13 @@ class CycleOut(Schema):
     programme: str = Field(description="The programme's code.")
     year: int
     unit_id: int
-    reference_date: datetime.date
+    reference_date: ApiDate
     status: str
-    posting_from: datetime.date | None
-    posting_to: datetime.date | None
+    posting_from: ApiDate | None
+    posting_to: ApiDate | None
 
 
-class CycleIn(CheckedSchema):
+class CycleIn(BodySchema):
     programme_id: Id
     year: Year
     district_id: Id
@@ -113,14 +114,14 @@ class ExplainOut(Schema):
     programme: str
     person_id: int
     year: int
-    reference_date: datetime.date
+    reference_date: ApiDate
     outcome: Literal["eligible", "not_eligible", "unknown"]
     amount: Decimal
     shares: dict[str, Decimal]
     criteria: list[CriterionOut]
 
 
-class ConfirmIn(CheckedSchema):
+class ConfirmIn(BodySchema):
     candidate_ids: list[Id] = Field(default_factory=list, max_length=5000)
     reject: bool = False
     reason: str = Field("", max_length=500, description="kept in each candidate's history")
@@ -221,12 +222,12 @@ class CasePage(Schema):
     has_next: bool
 
 
-class FactIn(CheckedSchema):
+class FactIn(BodySchema):
     person_id: Id
     kind: Literal["disability_grade", "complication_grade", "recovered"]
     value: int = Field(ge=0, le=4)
     evidence: str = Field(max_length=model_max_length(BenefitFact, "evidence"), pattern=NO_NUL)
-    since: datetime.date | None = None
+    since: ApiDate | None = None
     reason: str = Field("", max_length=200, pattern=NO_NUL, description="Kept in the history.")
 
 
@@ -238,7 +239,7 @@ class FactOut(Schema):
     evidence: str
 
 
-class AccountIn(CheckedSchema):
+class AccountIn(BodySchema):
     person_id: Id
     bank_name: str = Field(max_length=model_max_length(BankAccount, "bank_name"), pattern=NO_NUL)
     account_no: str = Field(max_length=40, pattern=NO_NUL)

@@ -123,6 +123,16 @@ def get_bank_import_for(user: User, pk: int) -> BankImport:
     return _get(imports.filter(roster__in=rosters_visible_to(user)), pk)
 
 
+def get_whole_roster_for(user: User, pk: int) -> Roster:
+    """A roster whose unit lies in the user's scope (its every line is theirs to see); 404 for
+    a roster of a unit above theirs (they see only their own lines of it), as for a missing
+    one. For the documents that show the whole roster at once (the PDF)."""
+    roster = get_roster_for(user, pk)
+    if not scoping.path_in_scope(user, roster.unit.path):
+        raise scoping.OutOfScope()
+    return roster
+
+
 def lines_visible_to(user: User) -> QuerySet[RosterLine]:
     return scoping.scope(RosterLine.objects.select_related("person", "unit"), user)
 

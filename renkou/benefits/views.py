@@ -8,7 +8,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -377,10 +377,9 @@ def roster_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    roster = queries.get_roster_for(request.user, pk)
+    # The PDF is the whole roster: only for its unit's staff (scope first, then permission).
+    roster = queries.get_whole_roster_for(request.user, pk)
     require(request, "benefits.view_rosterline")
-    if not scoping.path_in_scope(request.user, roster.unit.path):
-        raise PermissionDenied  # the PDF is the whole roster: only for its unit's staff
     name = f"roster-{roster.cycle.programme.code}-{roster.cycle.year}-{roster.unit.code}.pdf"
     return _download(exports.roster_pdf(roster), name, "application/pdf")
 

@@ -22,7 +22,8 @@ from renkou.core import actions as core_actions
 from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import disclosure, paging
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
-from renkou.lib.inputschema import CheckedSchema, model_max_length
+from renkou.lib.apitypes import ApiDate, ApiDateTime, BodySchema, date_within
+from renkou.lib.inputschema import model_max_length
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import queries as registry_queries
 
@@ -34,31 +35,32 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 ActionName = Literal[rules.ACTIONS]  # type: ignore[valid-type]
 DocumentCode = Literal[tuple(rules.DOCUMENTS)]  # type: ignore[valid-type]
 DAY_MIN, DAY_MAX = datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)
+Day = date_within(DAY_MIN, DAY_MAX)
 
 
 def _text(max_length: int, default: Any = "") -> Any:
     return Field(default, max_length=max_length, pattern=NO_NUL)
 
 
-class ApplicationIn(CheckedSchema):
+class ApplicationIn(BodySchema):
     wife_id: Id
     husband_id: Id | None = Field(None, description="Empty: an unmarried applicant.")
     child_order: int = Field(..., ge=1, le=actions.MAX_ORDER)
-    applied_on: datetime.date | None = Field(None, ge=DAY_MIN, le=DAY_MAX)
-    expected_birth_date: datetime.date | None = Field(None, ge=DAY_MIN, le=DAY_MAX)
-    actual_birth_date: datetime.date | None = Field(None, ge=DAY_MIN, le=DAY_MAX)
+    applied_on: Day | None = None
+    expected_birth_date: Day | None = None
+    actual_birth_date: Day | None = None
     contact_name: str = _text(model_max_length(BirthApplication, "contact_name"))
     contact_phone: str = _text(model_max_length(BirthApplication, "contact_phone"))
     reason: str = _text(200)
 
 
-class TransitionIn(CheckedSchema):
+class TransitionIn(BodySchema):
     action: ActionName
     note: str = _text(model_max_length(Transition, "note"))
     reason: str = _text(model_max_length(BirthApplication, "decision_reason"), default="")
 
 
-class DocumentIn(CheckedSchema):
+class DocumentIn(BodySchema):
     received: bool = True
     note: str = _text(model_max_length(DocumentItem, "note"))
 
@@ -68,14 +70,14 @@ class DocumentOut(Schema):
     name_zh: str
     name_en: str
     received: bool
-    checked_at: datetime.datetime | None
+    checked_at: ApiDateTime | None
 
 
 class TransitionOut(Schema):
     action: str
     from_state: str
     to_state: str
-    at: datetime.datetime
+    at: ApiDateTime
     note: str
 
 
@@ -88,9 +90,9 @@ class ApplicationOut(Schema):
     husband_name: str | None
     husband_id_number: str | None = Field(description="Always masked.")
     child_order: int
-    applied_on: datetime.date
-    expected_birth_date: datetime.date | None
-    actual_birth_date: datetime.date | None = Field(
+    applied_on: ApiDate
+    expected_birth_date: ApiDate | None
+    actual_birth_date: ApiDate | None = Field(
         description="The child's birth date; null for callers without core.reveal_id_number, "
         "who get `actual_birth_month` (docs/privacy.md)."
     )
@@ -105,7 +107,7 @@ class ApplicationOut(Schema):
     possible: int | None
     within_entitlement: bool | None
     registration_number: str | None
-    issued_on: datetime.date | None
+    issued_on: ApiDate | None
     decision_reason: str
     legal_actions: list[str]
 

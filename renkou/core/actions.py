@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -558,6 +559,26 @@ def disable_user(*, actor: User | None, user: User, reason: str) -> User:
     end_sessions_of(user)
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     return user
+
+
+@transaction.atomic
+def unlock_sign_in(*, actor: User | None, user: User, reason: str) -> int:
+    """Lift a sign-in lockout of `user` (every address) before its cool-off ends: deletes the
+    recorded failures and writes the account's history row with the actor and the reason.
+    Returns the number of failures removed."""
+    unit = _staff_unit_for(actor, user)
+    if unit is None and actor is not None and not actor.is_superuser:
+        raise scoping.OutOfScope()
+    if unit is not None:
+        _authorise(actor, unit, "manage_staff")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason.")})
+    attempts = AccessAttempt.objects.filter(username=user.get_username())
+    failures = sum(attempts.values_list("failures_since_start", flat=True))
+    attempts.delete()
+    _save_with_history(user, actor, _("Sign-in unlocked: %(reason)s") % {"reason": reason})
+    return failures
 
 
 # --- API tokens ------------------------------------------------------------------------------

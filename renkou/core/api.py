@@ -1,7 +1,5 @@
 """Org-unit endpoints under /api/v1/units, all scoped like the pages."""
 
-import datetime
-
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
@@ -10,7 +8,8 @@ from renkou.core import actions, queries
 from renkou.core.filters import NO_NUL, UnitFilters
 from renkou.core.models import OrgUnit, OrgUnitChange
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
-from renkou.lib.inputschema import CheckedSchema, model_max_length
+from renkou.lib.apitypes import ApiDate, BodySchema
+from renkou.lib.inputschema import model_max_length
 from renkou.lib.paging import MAX_PAGE
 
 router = Router(tags=["units"])
@@ -33,40 +32,40 @@ class UnitOut(Schema):
     kind: str
     level: int
     parent_id: int | None
-    opened_on: datetime.date
-    closed_on: datetime.date | None
+    opened_on: ApiDate
+    closed_on: ApiDate | None
 
 
-class UnitIn(CheckedSchema):
+class UnitIn(BodySchema):
     parent_id: int
     code: str = Field(..., max_length=model_max_length(OrgUnit, "code"), pattern=NO_NUL)
     name: str = Field(..., max_length=model_max_length(OrgUnit, "name"), pattern=NO_NUL)
     kind: str = Field(..., max_length=model_max_length(OrgUnit, "kind"), pattern=NO_NUL)
-    opened_on: datetime.date | None = None
+    opened_on: ApiDate | None = None
     reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 
 
-class UnitPatch(CheckedSchema):
+class UnitPatch(BodySchema):
     name: str | None = Field(None, max_length=model_max_length(OrgUnit, "name"), pattern=NO_NUL)
-    effective_on: datetime.date | None = None
+    effective_on: ApiDate | None = None
     reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 
 
-class MoveIn(CheckedSchema):
+class MoveIn(BodySchema):
     parent_id: int
-    effective_on: datetime.date | None = None
+    effective_on: ApiDate | None = None
     reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 
 
-class CloseIn(CheckedSchema):
-    closed_on: datetime.date | None = None
+class CloseIn(BodySchema):
+    closed_on: ApiDate | None = None
     reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
 
 
 class ChangeOut(Schema):
     id: int
     change_type: str
-    effective_on: datetime.date
+    effective_on: ApiDate
     before: dict
     after: dict
     related_unit_id: int | None

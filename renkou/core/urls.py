@@ -23,6 +23,7 @@ urlpatterns = [
     path("staff/<int:pk>/", views.staff_detail, name="staff-detail"),
     path("staff/<int:pk>/reveal/", views.staff_reveal, name="staff-reveal"),
     path("staff/<int:pk>/disable/", views.staff_disable, name="staff-disable"),
+    path("staff/<int:pk>/unlock/", views.staff_unlock, name="staff-unlock"),
     path("staff/<int:pk>/assign/", views.staff_assign, name="staff-assign"),
     path("assignments/<int:pk>/end/", views.assignment_end, name="assignment-end"),
     path("audit/", views.audit, name="audit"),

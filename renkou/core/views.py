@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,6 +25,7 @@ from renkou.core.forms import (
     UnitCreateForm,
     add_action_errors,
 )
+from renkou.core.lockout import recent_failures
 from renkou.core.models import Assignment, OrgUnit
 from renkou.lib import paging, scoping
 from renkou.lib.http import require
@@ -74,9 +75,9 @@ def _unit_form_page(request, unit, form, template_title, on_valid):
 
 
 @login_required
-@permission_required("core.add_orgunit", raise_exception=True)
 def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
-    parent = queries.get_unit_for(request.user, pk)
+    parent = queries.get_unit_for(request.user, pk)  # scope first (404), then permission (403)
+    require(request, "core.add_orgunit")
     form = UnitCreateForm(request.POST or None, parent=parent)
     return _unit_form_page(
         request,
@@ -252,6 +253,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "masked_id": mask_id_number(staff.id_number),
         "assignments": staff.assignments.select_related("unit").order_by("-since"),
         "disable_form": DisableForm(),
+        "failed_sign_ins": recent_failures(staff.get_username()),
         "assign_form": _assign_form(request),
     }
     return render(request, "core/staff_detail.html", context)
@@ -351,6 +353,26 @@ def staff_disable(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Account disabled; its sessions have ended."))
+    else:
+        messages.error(request, _("Give a reason."))
+    return redirect("staff-detail", pk=staff.pk)
+
+
+@login_required
+@require_POST
+def staff_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    staff = queries.get_staff_for(request.user, pk)
+    require(request, "core.manage_staff")
+    form = DisableForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.unlock_sign_in(
+                actor=request.user, user=staff, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Sign-in unlocked."))
     else:
         messages.error(request, _("Give a reason."))
     return redirect("staff-detail", pk=staff.pk)

@@ -5,7 +5,6 @@ otherwise, as for a missing person) and the caller needs `policy.evaluate_entitl
 docs/architecture.md §0: the answer serves benefit eligibility and statistics, never penalties.
 """
 
-import datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
@@ -14,7 +13,7 @@ from ninja import Field, Router, Schema, Status
 from renkou.core import actions as core_actions
 from renkou.core.filters import MAX_ID
 from renkou.lib.apischema import READ_ERRORS, ErrorOut
-from renkou.lib.inputschema import CheckedSchema
+from renkou.lib.apitypes import ApiDate, BodySchema
 from renkou.policy import queries
 from renkou.registry import queries as registry_queries
 
@@ -53,8 +52,8 @@ class RegimeOut(Schema):
     name_en: str
     scope: str
     scope_code: str
-    effective_from: datetime.date
-    effective_to: datetime.date | None
+    effective_from: ApiDate
+    effective_to: ApiDate | None
     base_children: int
     requires_marriage: bool
     conditions: list[RegimeConditionOut]
@@ -70,20 +69,20 @@ class RegimeBrief(Schema):
     name_en: str
     scope: str
     scope_code: str
-    effective_from: datetime.date
-    effective_to: datetime.date | None
+    effective_from: ApiDate
+    effective_to: ApiDate | None
     base_children: int
     version: int
 
 
-class EvaluateIn(CheckedSchema):
+class EvaluateIn(BodySchema):
     husband_id: Id
     wife_id: Id
-    date: datetime.date
+    date: ApiDate
 
 
 class EntitlementOut(Schema):
-    date: datetime.date
+    date: ApiDate
     province: str
     regime: RegimeBrief | None = Field(description="null: no regime recorded for the date.")
     entitled: int | None = Field(

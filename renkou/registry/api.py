@@ -20,8 +20,9 @@ from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import disclosure, scoping
 from renkou.lib import paging as paging_lib
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from renkou.lib.apitypes import ApiDate, ApiDateTime, BodySchema
 from renkou.lib.codes import ETHNIC_GROUPS, FAMILY_RELATIONS
-from renkou.lib.inputschema import CheckedSchema, model_max_length
+from renkou.lib.inputschema import model_max_length
 from renkou.lib.masking import mask_id_number, mask_phone
 from renkou.registry import actions, queries
 from renkou.registry.filters import HouseholdFilters, PersonFilters
@@ -73,7 +74,7 @@ class PersonOut(Schema):
     id: int
     name: str
     sex: str
-    birth_date: datetime.date | None = Field(
+    birth_date: ApiDate | None = Field(
         description="The exact birth date for callers holding core.reveal_id_number; null for "
         "everyone else, who get `birth_month` only (docs/privacy.md)."
     )
@@ -119,8 +120,8 @@ class SpouseOut(Schema):
     marriage_id: int
     spouse_id: int
     spouse_name: str
-    start_date: datetime.date
-    end_date: datetime.date | None
+    start_date: ApiDate
+    end_date: ApiDate | None
     end_reason: str
     kind: str = Field(description="This person's marriage: first or remarriage.")
 
@@ -129,20 +130,20 @@ class PersonDetail(PersonOut):
     former_names: str
     ethnic_group: str
     hukou_type: str
-    hukou_type_since: datetime.date | None
+    hukou_type_since: ApiDate | None
     hukou_division: str
     phone: str = Field(description="Always masked.")
-    death_date: datetime.date | None
-    floating_since: datetime.date | None
+    death_date: ApiDate | None
+    floating_since: ApiDate | None
     household_number: str | None
     relation_to_head: str
     birth_order_mother: int | None
     parity_mother: int | None
     birth_order_couple: int | None
     only_child_cert_no: str
-    only_child_cert_date: datetime.date | None
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
+    only_child_cert_date: ApiDate | None
+    created_at: ApiDateTime
+    updated_at: ApiDateTime
     parents: list[ParentOut]
     children: list[ChildOut]
     marriages: list[SpouseOut]
@@ -239,10 +240,10 @@ def _spouse(person: Person, marriage: Marriage) -> dict[str, Any]:
 # --- persons: input -----------------------------------------------------------------------------
 
 
-class PersonIn(CheckedSchema):
+class PersonIn(BodySchema):
     name: str = _text(NAME_MAX, ...)
     sex: Sex
-    birth_date: datetime.date
+    birth_date: ApiDate
     residence_unit_id: Id | None = Field(None, description="Where the person lives, if here.")
     hukou_unit_id: Id | None = Field(None, description="Where the hukou is, if here.")
     hukou_division: str = _text(
@@ -260,7 +261,7 @@ class PersonIn(CheckedSchema):
     _name = field_validator("name")(_check_name)
 
 
-class PersonPatch(CheckedSchema):
+class PersonPatch(BodySchema):
     """Only the fields given change; events change the rest. `reason` is required."""
 
     reason: str = _text(REASON_MAX)
@@ -271,7 +272,7 @@ class PersonPatch(CheckedSchema):
     ethnic_group: EthnicGroup | None = None
     phone: str | None = _text(model_max_length(Person, "phone"), None)
     only_child_cert_no: str | None = _text(model_max_length(Person, "only_child_cert_no"), None)
-    only_child_cert_date: datetime.date | None = None
+    only_child_cert_date: ApiDate | None = None
     relation_to_head: Relation | None = None
     household_id: Id | None = Field(None, description="null takes the person off a household.")
 
@@ -283,8 +284,9 @@ _NULLABLE = {"id_number", "only_child_cert_date", "household_id"}
 
 
 def _person(request: HttpRequest, person_id: int) -> Person:
+    person = queries.get_person_for(request.user, person_id)  # scope first, then permission
     core_actions.require_perm(request.user, VIEW_PERSON)
-    return queries.get_person_for(request.user, person_id)
+    return person
 
 
 def _reloaded(person: Person) -> Person:
@@ -413,8 +415,8 @@ def list_households(request: HttpRequest, filters: Query[HouseholdFilters], pagi
 
 @router.get("/households/{household_id}", response={200: HouseholdDetail, **READS})
 def get_household(request: HttpRequest, household_id: int, reveal: bool = False):
+    household = queries.get_household_for(request.user, household_id)  # scope, then perm
     core_actions.require_perm(request.user, VIEW_HOUSEHOLD)
-    household = queries.get_household_for(request.user, household_id)
     members = list(
         queries.persons_visible_to(request.user)
         .filter(household=household)
@@ -437,7 +439,7 @@ def get_household(request: HttpRequest, household_id: int, reveal: bool = False)
 class EventOut(Schema):
     id: int
     kind: str
-    date: datetime.date | None = Field(
+    date: ApiDate | None = Field(
         description="null for a birth event when the caller does not hold "
         "core.reveal_id_number: a birth event's date is the child's birth date, shown to "
         "such callers as `month` only (docs/privacy.md)."
@@ -461,7 +463,7 @@ class EventOut(Schema):
     hukou_type: str
     reason: str
     flags: list[str] = Field(description="Warnings accepted with the event.")
-    recorded_at: datetime.datetime
+    recorded_at: ApiDateTime
 
     @staticmethod
     def resolve_person_name(obj: Event) -> str:
@@ -493,8 +495,8 @@ class RecordedOut(Schema):
     marriage_id: int | None = Field(None, description="For a marriage or a divorce.")
 
 
-class _EventIn(CheckedSchema):
-    date: datetime.date
+class _EventIn(BodySchema):
+    date: ApiDate
     reason: str = _text(REASON_MAX)
 
 
@@ -559,11 +561,11 @@ EventIn = Annotated[
 ]
 
 
-class CorrectIn(CheckedSchema):
+class CorrectIn(BodySchema):
     """The fields to correct (only those given change) and the reason for the correction."""
 
     reason: str = _text(REASON_MAX)
-    date: datetime.date | None = None
+    date: ApiDate | None = None
     place: str | None = _text(model_max_length(Event, "place"), None)
     plurality: int | None = Field(None, ge=1, le=8)
     cause_category: str | None = _text(model_max_length(Event, "cause_category"), None)
@@ -574,13 +576,14 @@ class CorrectIn(CheckedSchema):
     hukou_type: HukouType | None = None
 
 
-class VoidIn(CheckedSchema):
+class VoidIn(BodySchema):
     reason: str = _text(REASON_MAX)
 
 
 def _event(request: HttpRequest, event_id: int) -> Event:
+    event = queries.get_event_for(request.user, event_id)  # scope first, then permission
     core_actions.require_perm(request.user, VIEW_PERSON)
-    return queries.get_event_for(request.user, event_id)
+    return event
 
 
 def _marriage_events(marriage: Marriage, kind: str) -> list[Event]:

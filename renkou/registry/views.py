@@ -43,8 +43,8 @@ def person_search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = queries.get_person_for(request.user, pk)  # scope first (404), then permission
     require(request, "registry.view_person")
-    person = queries.get_person_for(request.user, pk)
     context = {
         "person": person,
         "masked_id": mask_id_number(person.id_number or ""),
@@ -193,8 +193,8 @@ def event_void(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = queries.get_household_for(request.user, pk)  # scope first, then permission
     require(request, "registry.view_household")
-    household = queries.get_household_for(request.user, pk)
     members = queries.persons_visible_to(request.user).filter(household=household)
     return render(
         request,
@@ -214,8 +214,8 @@ LIST_TITLES = {
 
 @login_required
 def unit_persons(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    unit = core_queries.get_unit_for(request.user, pk)  # scope first, then permission
     require(request, "registry.view_person")
-    unit = core_queries.get_unit_for(request.user, pk)
     if kind not in LIST_TITLES:
         raise Http404
     sex = request.GET.get("sex", "")

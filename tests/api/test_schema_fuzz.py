@@ -2,8 +2,9 @@
 
 For each operation Hypothesis generates valid and invalid requests (bounded and
 derandomised, so CI sees the same examples on every run), sends them as the district admin,
-and checks that nothing answers 5xx, that each status code is one the schema declares, and
-that each body matches the schema declared for its status.
+and checks that nothing answers 5xx, that each status code is one the schema declares, that
+each body matches the schema declared for its status, that every schema-violating request is
+refused and that a schema-valid one is refused only for scope, permission or a named rule.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -34,6 +37,14 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+# The fuzzer generates schema-valid (positive) and schema-violating (negative) requests.
+# "Schema-violating request accepted": a negative case must be refused (4xx).
+# "Schema-valid request rejected": a positive case may be refused only for a reason the schema
+# cannot express (scope, permission, or a domain rule: a 422 naming the rule, checked below).
+FUZZ_CHECKS = [*CHECKS, negative_data_rejection, positive_data_acceptance]
+schema.config.checks.positive_data_acceptance.expected_statuses = [
+    "2xx", "401", "403", "404", "409", "422"
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -91,7 +102,20 @@ def test_api_conforms_to_its_schema(case, cast, wsgi_in_test_transaction):
     with transaction.atomic():
         response = case.call(headers=headers)
         transaction.set_rollback(True)
-    case.validate_response(response, checks=CHECKS, headers=headers)
+    case.validate_response(response, checks=FUZZ_CHECKS, headers=headers)
+    if response.status_code == 422 and case.meta.generation.mode.is_positive:
+        _assert_names_a_domain_rule(response.json()["detail"])
+
+
+def _assert_names_a_domain_rule(detail) -> None:
+    """A refused schema-valid request names the rule it broke: messages by field from the
+    action's ValidationError, or a rule of the API's own validators (pydantic `value_error`,
+    with its message). A built-in pydantic error (a length, a bound, a type) on a schema-valid
+    request would be a constraint the schema does not document."""
+    if isinstance(detail, dict):
+        assert detail and all(isinstance(m, list) and m and all(m) for m in detail.values())
+        return
+    assert detail and all(e["type"] == "value_error" and e["msg"] for e in detail), detail
 
 
 # --- inputs the database cannot store ------------------------------------------------------

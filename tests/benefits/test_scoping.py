@@ -46,7 +46,7 @@ WEB = [
     ("benefits-objection-settle", "post", "objection", "grid_worker", "township_staff", 302),
     ("benefits-roster", "get", "roster", "grid_worker", "township_staff", 200),
     ("benefits-roster-xlsx", "get", "roster", "grid_worker", "township_staff", 200),
-    ("benefits-roster-pdf", "get", "roster", "grid_worker", "district_staff", 200),
+    ("benefits-roster-pdf", "get", "roster", "feed_account", "district_staff", 200),
     ("benefits-roster-bank", "post", "roster", "township_staff", "district_staff", 302),
     ("benefits-cases", "get", None, "grid_worker", "township_staff", 200),
     ("benefits-case-resolve", "post", "case", "grid_worker", "township_staff", 302),

@@ -131,7 +131,7 @@ UNIT_PAGES = [
 ]  # fmt: skip
 STAFF_PAGES = [
     ("staff-detail", "get"), ("staff-reveal", "post"), ("staff-disable", "post"),
-    ("staff-assign", "post"),
+    ("staff-assign", "post"), ("staff-unlock", "post"),
 ]  # fmt: skip
 LIST_PAGES = ["home", "unit-tree", "unit-picker", "staff-list", "staff-create", "audit"]
 
@@ -254,7 +254,7 @@ COVERED = {
     "api:list_regimes", "api:evaluate_couple",
     # matrix and the tests above
     "unit-detail", "unit-create", "unit-rename", "unit-close", "unit-move", "unit-merge",
-    "unit-split", "staff-detail", "staff-reveal", "staff-disable", "staff-assign",
+    "unit-split", "staff-detail", "staff-reveal", "staff-disable", "staff-assign", "staff-unlock",
     "assignment-end", "home", "unit-tree", "unit-picker", "staff-list", "staff-create", "audit",
     "api:get_unit", "api:rename_unit", "api:list_units", "api:me", "api:create_unit",
     "api:move_unit", "api:close_unit", "api:unit_changes",
