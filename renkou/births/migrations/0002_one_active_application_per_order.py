@@ -3,6 +3,36 @@
 from django.conf import settings
 from django.db import migrations, models
 
+ACTIVE = ["draft", "submitted", "township_reviewed", "approved", "registered"]
+# Most advanced first: of a set of duplicates, the one furthest along is kept.
+RANK = {state: rank for rank, state in enumerate(reversed(ACTIVE))}
+
+
+def cancel_duplicates(apps, schema_editor):
+    """Databases that ran before this constraint may hold the duplicates it forbids (several
+    simultaneous submissions of one couple's application, issue 13). Keep the most advanced
+    of each set (then the earliest) and cancel the others, each with a transition row saying
+    which application it duplicated, so the constraint can be added and nothing is lost."""
+    Application = apps.get_model("births", "BirthApplication")
+    Transition = apps.get_model("births", "Transition")
+    groups: dict[tuple, list] = {}
+    active = Application.objects.filter(state__in=ACTIVE).order_by("pk")
+    for app in active.only("pk", "wife_id", "husband_id", "child_order", "state"):
+        groups.setdefault((app.wife_id, app.husband_id, app.child_order), []).append(app)
+    for apps_of_order in groups.values():
+        if len(apps_of_order) < 2:
+            continue
+        keep, *others = sorted(apps_of_order, key=lambda a: (RANK[a.state], a.pk))
+        for app in others:
+            Transition.objects.create(
+                application=app,
+                action="cancel",
+                from_state=app.state,
+                to_state="cancelled",
+                note=f"重复申请，保留第 {keep.pk} 号 / duplicate of application {keep.pk}",
+            )
+            Application.objects.filter(pk=app.pk).update(state="cancelled")
+
 
 class Migration(migrations.Migration):
 
@@ -14,6 +44,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(cancel_duplicates, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='birthapplication',
             constraint=models.UniqueConstraint(condition=models.Q(('husband__isnull', False), ('state__in', ['draft', 'submitted', 'township_reviewed', 'approved', 'registered'])), fields=('wife', 'husband', 'child_order'), name='birthapp_one_active_per_couple_order'),
