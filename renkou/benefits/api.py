@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 
 from renkou.benefits import actions, programmes, queries, rules, tasks
 from renkou.benefits.filters import CandidateFilters, CaseFilters
-from renkou.benefits.models import BankAccount, BenefitFact, Candidate
+from renkou.benefits.models import BankAccount, BenefitFact, Candidate, Case, CaseEvent
 from renkou.core import actions as core_actions
 from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.lib import paging as paging_lib
@@ -207,12 +207,12 @@ class CaseDetail(CaseOut):
     events: list[CaseEventOut]
 
 
-class ResolveIn(Schema):
-    resolution: str = Field(min_length=1, max_length=500)
+class ResolveIn(BodySchema):
+    resolution: str = Field(min_length=1, max_length=model_max_length(Case, "resolution"))
 
 
-class ReopenIn(Schema):
-    reason: str = Field(min_length=1, max_length=500)
+class ReopenIn(BodySchema):
+    reason: str = Field(min_length=1, max_length=model_max_length(CaseEvent, "reason"))
 
 
 class CasePage(Schema):

@@ -1,24 +1,19 @@
 """Filter sets for the benefit lists (candidates of a cycle, reconciliation cases), used by
 the pages and the API alike: the same filters give the same rows in the same order.
 
-Blank values (an HTML form's empty select) mean "no filter"."""
+The pages leave out an HTML form's empty fields (core.filters.filters_from_query); the API
+takes numbers only as digits and refuses an empty value (422), as its schema says."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from django.db.models import QuerySet
 from ninja import Field, FilterSchema
-from pydantic import field_validator
 
 from renkou.benefits.models import Candidate, Case
 from renkou.core.filters import MAX_ID
-
-
-def _blank_to_none(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
+from renkou.lib.apitypes import QueryInt
 
 
 class CandidateFilters(FilterSchema):
@@ -30,8 +25,6 @@ class CandidateFilters(FilterSchema):
             "sampled (drawn for the spot check)."
         ),
     )
-
-    _blank = field_validator("*", mode="before")(_blank_to_none)
 
     def filter(self, queryset: QuerySet[Candidate]) -> QuerySet[Candidate]:
         """The candidates selected, by unit then person (a stable order for paging)."""
@@ -51,17 +44,7 @@ class CaseFilters(FilterSchema):
         "open", description="open (the default), resolved, or all."
     )
     kind: Literal[tuple(Case.Kind.values)] | None = None  # type: ignore[valid-type]
-    roster_id: int | None = Field(None, ge=1, le=MAX_ID)
-
-    @field_validator("kind", "roster_id", mode="before")
-    @classmethod
-    def _blank(cls, value: Any) -> Any:
-        return _blank_to_none(value)
-
-    @field_validator("status", mode="before")
-    @classmethod
-    def _blank_status(cls, value: Any) -> Any:
-        return "open" if value is None or (isinstance(value, str) and not value.strip()) else value
+    roster_id: QueryInt | None = Field(None, ge=1, le=MAX_ID)
 
     def filter(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
         """The cases selected, newest first."""

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from django.db.models import QuerySet
 from ninja import Field, FilterSchema
-from pydantic import field_validator
 
 from renkou.births import rules
 from renkou.births.models import BirthApplication
 from renkou.core.filters import MAX_ID
 from renkou.core.models import OrgUnit
 from renkou.lib import scoping
+from renkou.lib.apitypes import QueryInt
 
 StateName = Literal[rules.STATES]  # type: ignore[valid-type]
 
 
 class ApplicationFilters(FilterSchema):
     state: StateName | None = None
-    unit: int | None = Field(
+    unit: QueryInt | None = Field(
         None, ge=1, le=MAX_ID, description="A unit's id: applications of it and below."
     )
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _blank(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else value
 
     def filter(self, queryset: QuerySet[BirthApplication]) -> QuerySet[BirthApplication]:
         """By state and by unit subtree (a unit outside the already scoped set finds

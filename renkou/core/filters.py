@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 from ninja import Field, FilterSchema
 
 from renkou.core.models import OrgUnit
+from renkou.lib.apitypes import QueryInt
 from renkou.lib.scoping import prefix_q
 
 # PostgreSQL text cannot hold NUL; ids are 64-bit (SQLite overflows on a larger one).
@@ -13,8 +14,8 @@ MAX_ID = 2**63 - 1
 
 class UnitFilters(FilterSchema):
     kind: str | None = Field(None, pattern=NO_NUL)
-    level: int | None = Field(None, ge=1, le=4)
-    parent: int | None = Field(None, le=MAX_ID)
+    level: QueryInt | None = Field(None, ge=1, le=4)
+    parent: QueryInt | None = Field(None, le=MAX_ID)
     code_prefix: str | None = Field(None, pattern=NO_NUL)
     q: str | None = Field(None, pattern=NO_NUL)
     include_closed: bool = False

@@ -70,6 +70,23 @@ def strict_datetime(value: Any) -> datetime.datetime:
 
 ApiDate = Annotated[datetime.date, BeforeValidator(strict_date)]
 
+DIGITS = re.compile(r"[0-9]+")
+
+
+def strict_int(value: Any) -> int:
+    """A whole number from an int or from ASCII digits (a query string's "12"); not "",
+    " 12", "+12", "12.0" or "1_2", which pydantic's lax mode would take."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and DIGITS.fullmatch(value):
+        return int(value)
+    raise PydanticCustomError("int_parsing", "Input should be a whole number written in digits")
+
+
+# Query parameters of the list filters: the pages read them through
+# core.filters.filters_from_query, which leaves out an HTML form's empty fields first.
+QueryInt = Annotated[int, BeforeValidator(strict_int)]
+
 
 def date_within(first: datetime.date, last: datetime.date) -> Any:
     """An `ApiDate` between `first` and `last`. JSON Schema has no bounds for a date string,

@@ -5,27 +5,21 @@ the database cannot take (NUL, ids and years out of range) a 422 instead of a 50
 """
 
 import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from django.db.models import QuerySet
 from ninja import Field, FilterSchema
-from pydantic import field_validator
 
 from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.core.models import OrgUnit
 from renkou.lib import scoping
+from renkou.lib.apitypes import QueryInt
 from renkou.registry import queries
 from renkou.registry.models import Household, Person
 
 # A search box's text; longer queries mean nothing (a name, an ID and a phone fit in 100).
 Q_MAX = 100
 YEAR_MIN, YEAR_MAX = 1, 9999  # what a date can hold
-
-
-def _blank_to_none(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
 
 
 def _unit_subtree(queryset: QuerySet, unit_id: int) -> QuerySet:
@@ -40,7 +34,7 @@ def _unit_subtree(queryset: QuerySet, unit_id: int) -> QuerySet:
 
 
 class PersonFilters(FilterSchema):
-    unit: int | None = Field(
+    unit: QueryInt | None = Field(
         None, ge=1, le=MAX_ID, description="A unit's id: persons of that unit and below it."
     )
     status: Literal["alive", "deceased", "moved_away"] | None = None
@@ -48,10 +42,10 @@ class PersonFilters(FilterSchema):
         None, description="流入 (registered elsewhere, living here) or 流出 (the reverse)."
     )
     sex: Literal["M", "F"] | None = None
-    born_from: int | None = Field(
+    born_from: QueryInt | None = Field(
         None, ge=YEAR_MIN, le=YEAR_MAX, description="Born in this year or later."
     )
-    born_to: int | None = Field(
+    born_to: QueryInt | None = Field(
         None, ge=YEAR_MIN, le=YEAR_MAX, description="Born in this year or earlier."
     )
     listing: Literal["residents", "inflow", "outflow", "deceased", "moved_away"] | None = Field(
@@ -71,8 +65,6 @@ class PersonFilters(FilterSchema):
             "王伟 002X), a mobile phone, or a household number."
         ),
     )
-
-    _blank = field_validator("*", mode="before")(_blank_to_none)
 
     def filter(self, queryset: QuerySet[Person]) -> QuerySet[Person]:
         """The persons of `queryset` (scoped) these filters select, in a stable order for
@@ -98,12 +90,10 @@ class PersonFilters(FilterSchema):
 
 
 class HouseholdFilters(FilterSchema):
-    unit: int | None = Field(
+    unit: QueryInt | None = Field(
         None, ge=1, le=MAX_ID, description="A unit's id: households of that unit and below it."
     )
     number: str | None = Field(None, max_length=32, pattern=NO_NUL, description="户号, exact.")
-
-    _blank = field_validator("*", mode="before")(_blank_to_none)
 
     def filter(self, queryset: QuerySet[Household]) -> QuerySet[Household]:
         if self.unit:

@@ -10,7 +10,7 @@ import pytest
 from ninja import Schema
 from pydantic import BaseModel, ValidationError
 
-from renkou.lib.apitypes import ApiDate, ApiDateTime, BodySchema, date_within
+from renkou.lib.apitypes import ApiDate, ApiDateTime, BodySchema, QueryInt, date_within
 
 
 class Body(BodySchema):
@@ -90,3 +90,18 @@ def test_every_request_body_of_the_api_is_a_body_schema():
     assert len(bodies) >= 17
     plain = [name for name, body in bodies.items() if not issubclass(body, BodySchema)]
     assert not plain, plain
+
+
+class _Filter(BaseModel):
+    unit: QueryInt | None = None
+
+
+@pytest.mark.parametrize("value", ["12", 12])
+def test_a_query_number_is_digits(value):
+    assert _Filter(unit=value).unit == 12
+
+
+@pytest.mark.parametrize("value", ["", " ", " 12", "+12", "12.0", "1_2", "１２", "1e3", True])
+def test_a_query_number_is_nothing_else(value):
+    with pytest.raises(ValidationError):
+        _Filter(unit=value)

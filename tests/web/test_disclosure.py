@@ -84,8 +84,10 @@ def _pdf_text(content: bytes) -> str:
 
 
 def _text(response) -> str:
-    if response.status_code == 403:
-        return ""  # the role may not open it: it sees nothing there
+    if response.status_code in (403, 404):
+        # the role may not open it (403), or it lies outside the role's units (404, as the
+        # whole-roster PDF of a unit above a grid worker's): it sees nothing there
+        return ""
     assert response.status_code == 200, (response.status_code, response.content[:300])
     kind = response.get("Content-Type", "")
     if "spreadsheetml" in kind:
