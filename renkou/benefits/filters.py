@@ -10,10 +10,11 @@ from typing import Literal
 
 from django.db.models import QuerySet
 from ninja import Field, FilterSchema
+from pydantic import field_validator
 
 from renkou.benefits.models import Candidate, Case
 from renkou.core.filters import MAX_ID
-from renkou.lib.apitypes import QueryInt
+from renkou.lib.apitypes import query_int
 
 
 class CandidateFilters(FilterSchema):
@@ -44,7 +45,9 @@ class CaseFilters(FilterSchema):
         "open", description="open (the default), resolved, or all."
     )
     kind: Literal[tuple(Case.Kind.values)] | None = None  # type: ignore[valid-type]
-    roster_id: QueryInt | None = Field(None, ge=1, le=MAX_ID)
+    roster_id: int | None = Field(None, ge=1, le=MAX_ID)
+
+    _digits = field_validator("roster_id", mode="before")(query_int)
 
     def filter(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
         """The cases selected, newest first."""

@@ -2,9 +2,10 @@
 
 from django.db.models import Q, QuerySet
 from ninja import Field, FilterSchema
+from pydantic import field_validator
 
 from renkou.core.models import OrgUnit
-from renkou.lib.apitypes import QueryInt
+from renkou.lib.apitypes import query_int
 from renkou.lib.scoping import prefix_q
 
 # PostgreSQL text cannot hold NUL; ids are 64-bit (SQLite overflows on a larger one).
@@ -14,11 +15,13 @@ MAX_ID = 2**63 - 1
 
 class UnitFilters(FilterSchema):
     kind: str | None = Field(None, pattern=NO_NUL)
-    level: QueryInt | None = Field(None, ge=1, le=4)
-    parent: QueryInt | None = Field(None, le=MAX_ID)
+    level: int | None = Field(None, ge=1, le=4)
+    parent: int | None = Field(None, le=MAX_ID)
     code_prefix: str | None = Field(None, pattern=NO_NUL)
     q: str | None = Field(None, pattern=NO_NUL)
     include_closed: bool = False
+
+    _digits = field_validator("level", "parent", mode="before")(query_int)
 
     def filter(self, queryset: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
         if self.kind:

@@ -83,9 +83,12 @@ def strict_int(value: Any) -> int:
     raise PydanticCustomError("int_parsing", "Input should be a whole number written in digits")
 
 
-# Query parameters of the list filters: the pages read them through
-# core.filters.filters_from_query, which leaves out an HTML form's empty fields first.
-QueryInt = Annotated[int, BeforeValidator(strict_int)]
+def query_int(value: Any) -> int | None:
+    """For a list filter's number, as `field_validator(NAME, mode="before")(query_int)`: digits
+    only, and no empty value (the pages leave an HTML form's empty fields out before
+    validating, core.filters.filters_from_query). A validator on the field rather than an
+    annotated type, so that the schema keeps its minimum and maximum."""
+    return None if value is None else strict_int(value)
 
 
 def date_within(first: datetime.date, last: datetime.date) -> Any:

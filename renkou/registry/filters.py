@@ -9,11 +9,12 @@ from typing import Literal
 
 from django.db.models import QuerySet
 from ninja import Field, FilterSchema
+from pydantic import field_validator
 
 from renkou.core.filters import MAX_ID, NO_NUL
 from renkou.core.models import OrgUnit
 from renkou.lib import scoping
-from renkou.lib.apitypes import QueryInt
+from renkou.lib.apitypes import query_int
 from renkou.registry import queries
 from renkou.registry.models import Household, Person
 
@@ -34,7 +35,7 @@ def _unit_subtree(queryset: QuerySet, unit_id: int) -> QuerySet:
 
 
 class PersonFilters(FilterSchema):
-    unit: QueryInt | None = Field(
+    unit: int | None = Field(
         None, ge=1, le=MAX_ID, description="A unit's id: persons of that unit and below it."
     )
     status: Literal["alive", "deceased", "moved_away"] | None = None
@@ -42,10 +43,10 @@ class PersonFilters(FilterSchema):
         None, description="流入 (registered elsewhere, living here) or 流出 (the reverse)."
     )
     sex: Literal["M", "F"] | None = None
-    born_from: QueryInt | None = Field(
+    born_from: int | None = Field(
         None, ge=YEAR_MIN, le=YEAR_MAX, description="Born in this year or later."
     )
-    born_to: QueryInt | None = Field(
+    born_to: int | None = Field(
         None, ge=YEAR_MIN, le=YEAR_MAX, description="Born in this year or earlier."
     )
     listing: Literal["residents", "inflow", "outflow", "deceased", "moved_away"] | None = Field(
@@ -65,6 +66,8 @@ class PersonFilters(FilterSchema):
             "王伟 002X), a mobile phone, or a household number."
         ),
     )
+
+    _digits = field_validator("unit", "born_from", "born_to", mode="before")(query_int)
 
     def filter(self, queryset: QuerySet[Person]) -> QuerySet[Person]:
         """The persons of `queryset` (scoped) these filters select, in a stable order for
@@ -90,10 +93,12 @@ class PersonFilters(FilterSchema):
 
 
 class HouseholdFilters(FilterSchema):
-    unit: QueryInt | None = Field(
+    unit: int | None = Field(
         None, ge=1, le=MAX_ID, description="A unit's id: households of that unit and below it."
     )
     number: str | None = Field(None, max_length=32, pattern=NO_NUL, description="户号, exact.")
+
+    _digits = field_validator("unit", mode="before")(query_int)
 
     def filter(self, queryset: QuerySet[Household]) -> QuerySet[Household]:
         if self.unit:

@@ -8,9 +8,9 @@ import typing
 
 import pytest
 from ninja import Schema
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from renkou.lib.apitypes import ApiDate, ApiDateTime, BodySchema, QueryInt, date_within
+from renkou.lib.apitypes import ApiDate, ApiDateTime, BodySchema, date_within, query_int
 
 
 class Body(BodySchema):
@@ -93,7 +93,14 @@ def test_every_request_body_of_the_api_is_a_body_schema():
 
 
 class _Filter(BaseModel):
-    unit: QueryInt | None = None
+    unit: int | None = Field(None, ge=1)
+
+    _digits = field_validator("unit", mode="before")(query_int)
+
+
+def test_a_query_number_keeps_its_bounds_in_the_schema():
+    schema = _Filter.model_json_schema()["properties"]["unit"]["anyOf"][0]
+    assert schema == {"type": "integer", "minimum": 1}
 
 
 @pytest.mark.parametrize("value", ["12", 12])

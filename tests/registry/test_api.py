@@ -100,13 +100,24 @@ def test_list_is_scoped_and_masked(client, cast, families):
         ({"sex": "F", "unit": "group", "born_from": 1990}, {"王丽", "王娜"}),
         ({"q": "ww"}, {"王伟"}),
         ({"q": "王", "sex": "F"}, {"王丽", "王娜"}),
-        ({"status": "", "sex": ""}, WANGS | {"张敏"}),  # blank form values: no filter
     ],
 )
 def test_list_filters(client, cast, families, params, expected):
     if "unit" in params:
         params = params | {"unit": cast.units[params["unit"]].pk}
     assert set(_names(_get(client, cast, PERSONS, "district_staff", **params))) == expected
+
+
+def test_blank_filter_values_are_refused_by_the_api(client, cast, families):
+    """The schema says a value of the list (or a number); "" is neither (schemathesis). The
+    search page, whose form sends empty selects, leaves them out before validating."""
+    for params in ({"status": ""}, {"sex": ""}, {"unit": ""}, {"born_from": " 1990"}):
+        answer = _get(client, cast, PERSONS, "district_staff", **params)
+        assert answer.status_code == 422, params
+    client.force_login(cast.district_staff)
+    page = client.get("/persons/", {"status": "", "sex": "", "unit": "", "q": "王"})
+    assert page.status_code == 200
+    assert all(name in page.content.decode() for name in ("王伟", "王丽", "王娜"))
 
 
 def test_status_filter_follows_events(client, cast, families):
