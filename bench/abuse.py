@@ -541,8 +541,22 @@ def kind_bank(setup: Setup) -> Tally:
     upload = f"/api/v1/benefits/rosters/{roster.pk}/bank-results"
 
     def post(name: str, content: bytes) -> int:
+        """The upload's answer; a file queued for the background worker (202) is followed
+        to its end: refused (as 422) or imported (as 201)."""
         body, headers = multipart(name, content)
-        return http(setup, "POST", upload, user="qu_admin", raw=body, headers=headers)[0]
+        code, answer = http(setup, "POST", upload, user="qu_admin", raw=body, headers=headers)
+        if code != 202:
+            return code
+        state = json.loads(answer)
+        for _ in range(600):
+            if state.get("status") in ("done", "failed"):
+                break
+            time.sleep(0.5)
+            follow = http(
+                setup, "GET", f"/api/v1/benefits/bank-imports/{state['id']}", user="qu_admin"
+            )
+            state = json.loads(follow[1])
+        return 422 if state.get("status") == "failed" else 201
 
     before = _bank_imports(roster)
     content = _bank_file(roster)
