@@ -10,70 +10,25 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from types import SimpleNamespace
 
 from django.core.servers.basehttp import WSGIRequestHandler
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import renkou_env, run_renkou, serving
+
 ID_NUMBER = "51019919620308004X"
 MOBILE = "13812345678"
 
 
-def _env(data_dir: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("RENKOU_", "DJANGO_")) and key != "DATABASE_URL"
-    }
-    env.update(RENKOU_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="renkou.settings")
-    return env
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(port: int, log: Path, server: subprocess.Popen, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert server.poll() is None, log.read_text()
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"renkou serve did not listen on {port}:\n{log.read_text()}")
-
-
 def test_serve_access_log_keeps_no_personal_data(tmp_path):
-    env = _env(tmp_path)
-    migrate = subprocess.run(
-        [sys.executable, "-m", "renkou.cli", "migrate", "--noinput", "-v", "0"],
-        env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    env = renkou_env(tmp_path)
+    migrate = run_renkou(["migrate", "--noinput", "-v", "0"], env)
     assert migrate.returncode == 0, migrate.stdout + migrate.stderr
-    port = _free_port()
     log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "renkou.cli", "serve", "--bind", f"127.0.0.1:{port}",
-             "--workers", "1"],
-            env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        _wait_for(port, log, server)
-        base = f"http://127.0.0.1:{port}"
+    with serving(env, log, "--workers", "1") as base:
         request = urllib.request.Request(
             f"{base}/api/v1/persons?q={ID_NUMBER}&phone={MOBILE}&page=1",
             headers={"Referer": f"{base}/persons/?q={ID_NUMBER}+{MOBILE}"},
@@ -85,13 +40,6 @@ def test_serve_access_log_keeps_no_personal_data(tmp_path):
         deadline = time.monotonic() + 30
         while "/api/v1/persons" not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.3)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
     output = log.read_text()
     assert "GET /api/v1/persons?q=…&phone=…&page=… HTTP/1.1" in output, output
     assert f"{base}/persons/?q=…" in output, output  # the Referer, its query dropped
