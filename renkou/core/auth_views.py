@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from renkou.core import actions
 from renkou.core.forms import LoginForm, TokenForm
+from renkou.core.lockout import client_address
 
 
 class LoginView(auth_views.LoginView):
@@ -61,7 +62,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: show the secret as a QR code, confirm with one code."""
     if _confirmed_device(request.user) is not None and not request.user.is_verified():
         return redirect("otp-verify")
-    ip_address = request.META.get("REMOTE_ADDR")
+    ip_address = client_address(request)
     device = actions.start_totp_enrolment(
         actor=request.user, user=request.user, ip_address=ip_address
     )

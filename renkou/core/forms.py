@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from renkou.core import rules
-from renkou.core.models import OrgUnit, Role, UnitKind
-from renkou.lib.inputcheck import CheckedFormMixin
+from renkou.core.models import AccessLog, OrgUnit, Role, UnitKind
+from renkou.lib.inputcheck import CheckedFormMixin, model_max_length, posted_text
 
 
 class StyledForm(CheckedFormMixin, forms.Form):
@@ -41,6 +41,13 @@ def add_action_errors(form: forms.Form, error: ValidationError) -> None:
                 widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
     else:
         form.add_error(None, error.messages)
+
+
+def reveal_reason(data) -> str:
+    """The reason typed with a reveal (it is kept in the access log): checked and bounded like
+    any text input, or a ValidationError naming the field."""
+    limit = model_max_length(AccessLog, "reason")
+    return posted_text(data, "reason", max_length=limit, label=str(_("reason")))
 
 
 class LoginForm(CheckedFormMixin, AuthenticationForm):

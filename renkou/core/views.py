@@ -24,8 +24,9 @@ from renkou.core.forms import (
     UnitChoiceForm,
     UnitCreateForm,
     add_action_errors,
+    reveal_reason,
 )
-from renkou.core.lockout import recent_failures
+from renkou.core.lockout import client_address, recent_failures
 from renkou.core.models import Assignment, OrgUnit
 from renkou.lib import paging, scoping
 from renkou.lib.http import require
@@ -305,11 +306,16 @@ def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def staff_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     staff = queries.get_staff_for(request.user, pk)
+    require(request, "core.reveal_id_number")  # 403 before any complaint about the reason
+    try:
+        reason = reveal_reason(request.POST)
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400)
     number = actions.reveal_staff_id_number(
         actor=request.user,
         staff=staff,
-        reason=request.POST.get("reason", ""),
-        ip_address=request.META.get("REMOTE_ADDR"),
+        reason=reason,
+        ip_address=client_address(request),
     )
     return render(request, "core/partials/revealed.html", {"value": number})
 

@@ -17,6 +17,7 @@ from pydantic import field_validator
 from renkou.core import actions as core_actions
 from renkou.core import queries as core_queries
 from renkou.core.filters import MAX_ID, NO_NUL
+from renkou.core.lockout import client_address
 from renkou.lib import disclosure, scoping
 from renkou.lib import paging as paging_lib
 from renkou.lib.apischema import READ_ERRORS, WRITE_ERRORS, ErrorOut
@@ -173,7 +174,7 @@ def _shown_ids(request: HttpRequest, persons: list[Person], reveal: bool) -> dic
                 obj=person,
                 field="id_number",
                 reason="API reveal=1",
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=client_address(request),
             )
         else:
             shown[person.pk] = mask_id_number(person.id_number)

@@ -24,7 +24,8 @@ def persons_xlsx(
     reveal permission; docs/privacy.md); ID numbers show only their region code."""
     workbook = Workbook(write_only=True)
     sheet = safe_sheet(workbook.create_sheet(title=safe_title(title, "persons")))
-    headers = [_("Name"), _("Sex"), _("Birth date"), _("ID number"), _("Unit"),
+    born = _("Birth date") if full_birth_dates else _("Birth month")
+    headers = [_("Name"), _("Sex"), born, _("ID number"), _("Unit"),
                _("Household-registration division"), _("Floating status"), _("Status"),
                _("Phone")]  # fmt: skip
     widths = [10, 6, 12, 22, 24, 16, 10, 10, 14]

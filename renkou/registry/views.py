@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 from renkou.core import actions as core_actions
 from renkou.core import queries as core_queries
 from renkou.core.filters import filters_from_query
-from renkou.core.forms import add_action_errors
+from renkou.core.forms import add_action_errors, reveal_reason
+from renkou.core.lockout import client_address
 from renkou.lib import disclosure, paging
 from renkou.lib.disclosure import birth_month
 from renkou.lib.http import require
@@ -60,12 +61,17 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     person = queries.get_person_for(request.user, pk)
+    require(request, "core.reveal_id_number")  # 403 before any complaint about the reason
+    try:
+        reason = reveal_reason(request.POST)
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400)
     number = core_actions.reveal_id_number(
         actor=request.user,
         obj=person,
         field="id_number",
-        reason=request.POST.get("reason", ""),
-        ip_address=request.META.get("REMOTE_ADDR"),
+        reason=reason,
+        ip_address=client_address(request),
     )
     return render(request, "core/partials/revealed.html", {"value": number})
 
@@ -232,7 +238,7 @@ def unit_persons(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             core_actions.log_access(
                 actor=request.user, record=unit, field="birth_date", unit=unit,
                 action="export", reason=f"persons-{kind}.xlsx: {count} rows",
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=client_address(request),
             )  # fmt: skip
         response = HttpResponse(
             content,

@@ -161,3 +161,19 @@ def test_household_page_scope(client, cast, families):
     assert "王建国" in page
     _as(client, cast.outsider)
     assert client.get(reverse("household-detail", args=[household.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(("role", "header", "shown"), [
+    ("township_staff", "出生日期", "1960-05-01"),  # holds the reveal permission
+    ("grid_worker", "出生年月", "1960-05"),
+])  # fmt: skip
+def test_xlsx_birth_column_says_what_it_holds(client, cast, families, role, header, shown):
+    _as(client, getattr(cast, role))
+    unit = cast.units["village"] if role == "grid_worker" else cast.units["township"]
+    url = reverse("unit-persons", args=[unit.pk, "residents"])
+    response = client.get(url, {"format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0][2] == header
+    born = {row[0]: row[2] for row in rows[1:]}
+    value = born["王建国"]
+    assert (value.date().isoformat() if hasattr(value, "date") else value) == shown
