@@ -185,7 +185,17 @@ def _lock(model, pk: int):
 
 
 @transaction.atomic
-def open_cycle(*, actor: User | None, programme: Programme, year: int, district: OrgUnit) -> Cycle:
+def open_cycle(
+    *,
+    actor: User | None,
+    programme: Programme,
+    year: int,
+    district: OrgUnit,
+    registry_facts: queries.RegistryFacts | None = None,
+) -> Cycle:
+    """Open the programme's cycle for the year and find its candidates. Several programmes
+    opened together pass one `registry_facts` (`queries.RegistryFacts.load(district)`): the
+    district is read once, not once per programme (issue 14: 84% of `qualify all`)."""
     if district.level != 1:
         raise _error("资格确认以区县为单位", "a cycle runs for a district", "unit")
     exists = _error("该项目本年度已有资格确认", "this programme already has a cycle this year")
@@ -202,7 +212,7 @@ def open_cycle(*, actor: User | None, programme: Programme, year: int, district:
         ),
         exists,
     )
-    find_candidates(cycle=cycle)
+    find_candidates(cycle=cycle, registry_facts=registry_facts)
     return cycle
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from renkou.benefits import actions, programmes
+from renkou.benefits import actions, programmes, queries
 from renkou.benefits.models import Programme
 from renkou.core.commands import RenkouCommand
 
@@ -53,9 +53,13 @@ class Command(RenkouCommand):
             chosen = chosen.filter(code=programme)
         if not chosen.exists():
             raise self.fail(f"未知项目 {programme}", f"unknown programme {programme}")
+        registry_facts = queries.RegistryFacts.load(unit)  # one read for every programme
         for item in chosen:
             try:
-                cycle = actions.open_cycle(actor=None, programme=item, year=year, district=unit)
+                cycle = actions.open_cycle(
+                    actor=None, programme=item, year=year, district=unit,
+                    registry_facts=registry_facts,
+                )  # fmt: skip
             except ValidationError as error:
                 self.warn(
                     f"{item.code}: {'; '.join(error.messages)}", f"{item.code}: {error.messages}"
