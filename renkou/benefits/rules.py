@@ -12,10 +12,13 @@ narrows the registry with numpy to the persons the block could possibly accept.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+
+from renkou.lib.formats import detect_encoding
 
 Tri = bool | None
 Outcome = tuple[Tri, str, str]
@@ -678,10 +681,6 @@ def bank_file_fingerprint(data: bytes) -> str:
     line endings, trailing blanks and blank lines normalised and the data lines sorted (the
     header stays first), so the same file re-saved with CRLF, in another encoding or
     re-sorted is the same file; an XLSX (a zip) by its bytes."""
-    import hashlib
-
-    from renkou.lib.formats import detect_encoding
-
     if data.startswith(b"PK"):
         return hashlib.sha256(data).hexdigest()
     try:
@@ -724,7 +723,6 @@ def max_bank_amount(amounts: Iterable[Any], top_ups: Iterable[Any]) -> Decimal:
 def parse_bank_amount(text: str, limit: Decimal) -> tuple[Decimal | None, str, str]:
     """(amount, "", "") for a finite decimal of at most two places between 0 and `limit`;
     (None, problem zh, problem en) otherwise. `Infinity`, `NaN` and `1E+20` are refused."""
-    from decimal import InvalidOperation
 
     cleaned = text.strip().replace(",", "")
     try:
